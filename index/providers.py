@@ -1,0 +1,260 @@
+"""Who offers the service in a contract: display name, legal entity and aliases, read from the text.
+
+Detection uses only what contracts say about themselves:
+
+* the legal entity: a company name ending in 有限公司 / 股份有限公司 / 中心 …, preferring the one that is
+  given a defined term or appears as 乙方;
+* defined terms: （以下简称“西部数码”）, （本协议中称为"京东云"）, （以下简称：讯众云通信/本服务）, minus
+  generic ones such as 本公司 or 您;
+* brand compounds written with a hyphen, such as 京东云-微电云, when a part is a defined term;
+* the subject of the opening sentence (软通动力软通云商城是由…有限公司…), split at its most repeated part;
+* the title line (码尚云服务用户协议 → 码尚云) as a last resort.
+
+An optional ``providers.toml`` in the contracts folder overrides the name or entity and adds aliases::
+
+    ["001_d0ab719c5a823c3c.txt"]
+    aliases = ["云通讯"]
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from rag.markup import strip_markup
+from rag.records import Provider
+
+_ENTITY = re.compile(
+    r"[\u4e00-\u9fff（）()]{2,40}?(?:股份有限公司|有限责任公司|有限公司|集团公司|研究院|中心)"
+)
+_ENTITY_CUT = re.compile(r".*(?:是由|是|与|即|和|由|为|及|）|\))")
+_DEFINITION = re.compile(
+    r"[（(]\s*(?:以下简称|以下称|下称|本协议中称为|本协议中简称|本协议简称|简称)\s*[：:为]?\s*"
+    r"[“\"「『]?([^”\"」』）)\n]{1,40}?)[”\"」』]?\s*[，,；;）)]"
+)
+_SUBJECT = re.compile(r"^[\s\*#]*(?:\[bookmark:[^\]]*\])?([\u4e00-\u9fffA-Za-z0-9\-]{2,20}?)(?:是由|系由|是)")
+_TITLE_SUFFIX = re.compile(
+    r"(?:平台)?(?:服务用户协议|用户服务协议|服务用户条款|用户协议|服务协议|服务条款|服务合同|使用协议|协议|条款|合同)$"
+)
+
+#: Defined terms that name a role or the document, never a provider.
+GENERIC_TERMS = frozenset(
+    {
+        "您",
+        "你",
+        "用户",
+        "客户",
+        "开发者",
+        "甲方",
+        "乙方",
+        "丙方",
+        "双方",
+        "本公司",
+        "我公司",
+        "公司",
+        "我们",
+        "我司",
+        "本平台",
+        "平台",
+        "本网站",
+        "网站",
+        "本服务",
+        "服务",
+        "本协议",
+        "协议",
+        "本条款",
+        "条款",
+        "本合同",
+        "合同",
+        "产品",
+        "项目产品",
+    }
+)
+_GENERIC_SUFFIXES = ("服务", "协议", "条款", "合同", "产品", "用户", "平台")
+#: Product words too generic to be a brand on their own (a title like 云服务器服务合同).
+GENERIC_PRODUCTS = frozenset(
+    {"云服务器", "云主机", "云服务", "云计算", "云存储", "对象存储", "服务器", "网站"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ManifestEntry:
+    name: str | None = None
+    entity: str | None = None
+    aliases: tuple[str, ...] = ()
+
+
+class ManifestError(ValueError):
+    """The provider manifest is malformed; the message names the file and the field."""
+
+
+def load_manifest(path: Path) -> dict[str, ManifestEntry]:
+    """Read ``providers.toml``: one table per document id with optional name, entity and aliases."""
+    if not path.is_file():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ManifestError(f"{path.name}: not valid TOML ({exc})") from None
+    entries: dict[str, ManifestEntry] = {}
+    for doc_id, table in data.items():
+        if not isinstance(table, dict):
+            raise ManifestError(f"{path.name}: [{doc_id}] must be a table with name / entity / aliases")
+        unknown = set(table) - {"name", "entity", "aliases"}
+        if unknown:
+            raise ManifestError(
+                f"{path.name}: [{doc_id}] has unknown field(s) {sorted(unknown)}; "
+                "valid: name, entity, aliases"
+            )
+        aliases = table.get("aliases", [])
+        if not isinstance(aliases, list) or not all(isinstance(a, str) and a.strip() for a in aliases):
+            raise ManifestError(f"{path.name}: [{doc_id}] aliases must be a list of non-empty strings")
+        for key in ("name", "entity"):
+            if key in table and not (isinstance(table[key], str) and table[key].strip()):
+                raise ManifestError(f"{path.name}: [{doc_id}] {key} must be a non-empty string")
+        entries[doc_id] = ManifestEntry(
+            table.get("name"), table.get("entity"), tuple(a.strip() for a in aliases)
+        )
+    return entries
+
+
+def _is_generic(term: str) -> bool:
+    return (
+        term in GENERIC_TERMS
+        or term in GENERIC_PRODUCTS
+        or (len(term) > 2 and term.endswith(_GENERIC_SUFFIXES) and term[:-2] in GENERIC_TERMS)
+    )
+
+
+def _entities(text: str) -> list[tuple[str, int]]:
+    found: list[tuple[str, int]] = []
+    for m in _ENTITY.finditer(text):
+        name = m.group(0)
+        cut = _ENTITY_CUT.match(name)
+        if cut and len(name) - cut.end() >= 6:
+            name = name[cut.end() :]
+        name = name.lstrip("（）()")
+        if len(name) >= 6:
+            found.append((name, m.start()))
+    return found
+
+
+def _definitions(text: str) -> list[tuple[str, int]]:
+    """Defined terms with their positions, split at ``/`` and ``、``, generic ones dropped."""
+    terms: list[tuple[str, int]] = []
+    for m in _DEFINITION.finditer(text):
+        for term in re.split(r"[/／、或]", m.group(1)):
+            term = term.strip().strip('“”"「」')
+            if 2 <= len(term) <= 12 and not _is_generic(term) and not term.endswith(_GENERIC_SUFFIXES):
+                terms.append((term, m.start()))
+    return terms
+
+
+def _pick_entity(
+    text: str, entities: list[tuple[str, int]], definitions: list[tuple[str, int]]
+) -> str | None:
+    if not entities:
+        return None
+    scores: dict[str, float] = {}
+    for name, pos in entities:
+        score = scores.get(name, 0.0) + 1.0
+        after = text[pos + len(name) : pos + len(name) + 4]
+        if any(0 <= d_pos - (pos + len(name)) <= 3 for _, d_pos in definitions) or "简称" in after:
+            score += 5
+        if "乙方" in text[max(0, pos - 6) : pos]:
+            score += 3
+        scores[name] = score
+    return max(scores, key=lambda n: (scores[n], -text.find(n)))
+
+
+def _compound(text: str, terms: list[str]) -> str | None:
+    """A hyphenated brand built on a defined term, e.g. 京东云-微电云 when 京东云 is defined."""
+    for term in terms:
+        for m in re.finditer(rf"{re.escape(term)}-([\u4e00-\u9fff]{{2,8}})", text):
+            other = next((t for t in terms if m.group(1).startswith(t)), None)
+            other = other or _most_repeated_part(m.group(1), text)
+            return f"{term}-{other}"
+        for m in re.finditer(rf"([\u4e00-\u9fff]{{2,8}})-{re.escape(term)}", text):
+            other = next((t for t in terms if m.group(1).endswith(t)), None)
+            other = other or _most_repeated_part(m.group(1), text)
+            return f"{other}-{term}"
+    return None
+
+
+def _most_repeated_part(subject: str, text: str) -> str:
+    """The longest part of ``subject`` that the contract repeats (软通动力软通云商城 → 软通云商城)."""
+    best = subject
+    best_key = (text.count(subject) >= 3, len(subject))
+    for i in range(len(subject)):
+        for j in range(i + 3, len(subject) + 1):
+            part = subject[i:j]
+            key = (text.count(part) >= 3, len(part))
+            if key > best_key:
+                best, best_key = part, key
+    return best
+
+
+def detect_provider(text: str, manifest: ManifestEntry | None = None) -> Provider:
+    """Provider of a contract, from its own text, then adjusted by a manifest entry if given."""
+    head = text[:3000]
+    definitions = _definitions(text)
+    entities = _entities(text)
+    entity = _pick_entity(text, entities, definitions)
+
+    # Defined terms attached to the provider come first: those right after the entity or in the opening.
+    provider_terms: list[str] = []
+    for term, pos in definitions:
+        if term not in provider_terms and (pos < 1500 or (entity and entity in text[max(0, pos - 60) : pos])):
+            provider_terms.append(term)
+
+    candidates: list[str] = []
+    aliases: list[str] = []
+    compound = _compound(text, provider_terms)
+    if compound:
+        candidates.append(compound)
+        aliases.extend(compound.split("-"))
+    candidates.extend(provider_terms)
+
+    subject_match = _SUBJECT.search(strip_markup(head).lstrip())
+    if subject_match:
+        subject = subject_match.group(1)
+        if not _is_generic(subject) and not subject.startswith(("本", "该")):
+            part = _most_repeated_part(subject, text)
+            candidates.append(part)
+            aliases.extend(p for p in subject.split(part) if len(p) >= 2 and not _is_generic(p))
+
+    title_line = next((line for line in strip_markup(head).splitlines() if line.strip()), "").strip()
+    if 2 <= len(title_line) <= 30 and _TITLE_SUFFIX.search(title_line):
+        brand = _TITLE_SUFFIX.sub("", title_line).strip()
+        brand = re.sub(r"平台$", "", brand)
+        if len(brand) >= 2 and not _is_generic(brand):
+            candidates.append(brand)
+
+    name = next((c for c in candidates if c), None) or entity or "未识别的服务商"
+    aliases.extend(candidates)
+
+    # A short form used on its own (讯众 for 讯众云通信): the shortest prefix seen alone ≥ 3 times.
+    if "-" not in name:
+        for size in range(2, len(name) - 1):
+            prefix = name[:size]
+            if not _is_generic(prefix) and text.count(prefix) - text.count(name) >= 3:
+                aliases.append(prefix)
+                break
+
+    if manifest is not None:
+        name = manifest.name or name
+        entity = manifest.entity or entity
+        aliases.extend(manifest.aliases)
+    unique = tuple(dict.fromkeys(a for a in aliases if a and a != name and a != entity))
+    return Provider(name=name, entity=entity, aliases=unique)
+
+
+def detect_providers(
+    texts: Mapping[str, str], manifest: Mapping[str, ManifestEntry] | None = None
+) -> dict[str, Provider]:
+    """Provider of every document, keyed by document id."""
+    manifest = manifest or {}
+    return {doc_id: detect_provider(text, manifest.get(doc_id)) for doc_id, text in texts.items()}

@@ -1,0 +1,38 @@
+"""Shared fixtures: the bundled corpus (built once per session) and a writer for test contracts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from index.corpus import Corpus, build_corpus
+from rag.settings import BUNDLED_CONTRACTS
+
+BUNDLED_IDS = (
+    "000_9e585a3fd0b47425.txt",
+    "001_d0ab719c5a823c3c.txt",
+    "002_111862d00bf5977e.txt",
+    "003_f9bd3b27cea2d084.txt",
+    "004_ff0b5367f7bd4376.txt",
+)
+
+
+@pytest.fixture(scope="session")
+def bundled() -> Corpus:
+    return build_corpus(BUNDLED_CONTRACTS)
+
+
+@pytest.fixture
+def write_contract(tmp_path: Path) -> Callable[..., Path]:
+    """Write a contract into a fresh contracts folder: ``write_contract(name, text_or_bytes)``."""
+    folder = tmp_path / "contracts"
+    folder.mkdir()
+
+    def write(name: str, content: str | bytes, encoding: str = "utf-8") -> Path:
+        path = folder / name
+        path.write_bytes(content if isinstance(content, bytes) else content.encode(encoding))
+        return path
+
+    return write

@@ -1,0 +1,96 @@
+"""The ``rag`` command line: providers, clauses, and errors as one line without a stack trace."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from rag.cli import main
+from rag.settings import BUNDLED_CONTRACTS
+
+CONTRACT = (
+    "星河云服务协议\n本协议是杭州星河数据科技有限公司（以下简称“星河云”）与您订立的协议。\n"
+    "一、 数据\n1. 星河云将保留您的数据 90 日。\n"
+)
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_providers_json_on_the_bundled_corpus(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "providers", "--json")
+    rows = {row["doc_id"]: row for row in json.loads(out)}
+    assert code == 0
+    assert rows["002_111862d00bf5977e.txt"]["name"] == "码尚云"
+    assert rows["004_ff0b5367f7bd4376.txt"]["entity"] == "成都西维数码科技有限公司"
+
+
+def test_clauses_json_has_ids_paths_offsets_and_text(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "clauses", "002_111862d00bf5977e.txt", "--json")
+    rows = json.loads(out)
+    assert code == 0
+    assert {"clause_id", "heading_path", "start", "end", "text"} <= set(rows[0])
+    clause = next(r for r in rows if r["clause_id"] == "4.3")
+    text = (BUNDLED_CONTRACTS / "002_111862d00bf5977e.txt").read_text(encoding="utf-8")
+    assert text[clause["start"] : clause["end"]] == clause["text"]
+    assert clause["text"].startswith("除法定及码尚云和您另行约定外") and clause["text"].endswith("一切后果。")
+
+
+def test_clauses_plain_output_shows_id_path_and_text(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "clauses", "004_ff0b5367f7bd4376.txt")
+    assert code == 0
+    block = out.split("[4.7] ", 1)[1].split("\n[", 1)[0]
+    assert block.startswith("(西部数码权利与义务) 4688-4819")
+    assert "弹性云主机按照故障时间100倍/台赔偿" in block
+
+
+def test_unknown_document_is_one_line_naming_the_id(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "clauses", "nope.txt")
+    assert code == 2 and out == ""
+    assert err.startswith("error: unknown document id 'nope.txt'; known ids: 000_9e585a3fd0b47425.txt")
+
+
+def test_contracts_dir_setting_and_bad_files_are_reported(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, write_contract: Callable[..., Path]
+) -> None:
+    folder = write_contract("星河.txt", CONTRACT).parent
+    write_contract("empty.txt", b"")
+    monkeypatch.setenv("RAG_CONTRACTS_DIR", str(folder))
+    code, out, err = run(capsys, "providers", "--json")
+    assert code == 0
+    assert [r["name"] for r in json.loads(out)] == ["星河云"]
+    assert err == "warning: skipped empty.txt: the file is empty\n"
+
+
+def test_missing_contracts_folder_is_a_clear_error(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("RAG_CONTRACTS_DIR", str(tmp_path / "missing"))
+    code, _, err = run(capsys, "providers")
+    assert code == 2
+    assert err == "error: missing: contracts folder does not exist (set RAG_CONTRACTS_DIR)\n"
+
+
+def test_invalid_setting_names_the_variable(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RAG_MAX_FILE_BYTES", "-5")
+    code, _, err = run(capsys, "providers")
+    assert code == 2
+    assert err.startswith("error: invalid setting RAG_MAX_FILE_BYTES:")
+    assert "Traceback" not in err
+
+
+def test_console_script_is_installed() -> None:
+    rag = Path(sys.executable).parent / "rag"
+    result = subprocess.run([str(rag), "providers"], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "码尚云\t上海码昶信息技术咨询中心" in result.stdout

@@ -1,0 +1,107 @@
+"""Providers come from the contract text; the manifest only overrides or adds."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from index.corpus import Corpus, build_corpus
+from index.providers import ManifestError, detect_provider, load_manifest
+
+EXPECTED = {
+    "000_9e585a3fd0b47425.txt": ("软通云商城", "北京通力互联技术服务有限公司", {"软通动力"}),
+    "001_d0ab719c5a823c3c.txt": ("讯众云通信", "北京讯众通信技术股份有限公司", {"讯众", "云通讯"}),
+    "002_111862d00bf5977e.txt": ("码尚云", "上海码昶信息技术咨询中心", set()),
+    "003_f9bd3b27cea2d084.txt": ("京东云-微电云", "京东云计算有限公司", {"京东云", "微电云"}),
+    "004_ff0b5367f7bd4376.txt": ("西部数码", "成都西维数码科技有限公司", set()),
+}
+
+
+@pytest.mark.parametrize("doc_id", sorted(EXPECTED))
+def test_bundled_providers_with_the_bundled_manifest(bundled: Corpus, doc_id: str) -> None:
+    name, entity, aliases = EXPECTED[doc_id]
+    provider = bundled.providers[doc_id]
+    assert (provider.name, provider.entity) == (name, entity)
+    assert aliases <= set(provider.aliases)
+    assert all(c.provider == name for c in bundled.segmentations[doc_id].clauses)
+
+
+@pytest.mark.parametrize("doc_id", sorted(EXPECTED))
+def test_bundled_providers_from_the_text_alone(bundled: Corpus, doc_id: str) -> None:
+    name, entity, aliases = EXPECTED[doc_id]
+    provider = detect_provider(bundled.documents[doc_id].text)  # no manifest
+    assert (provider.name, provider.entity) == (name, entity)
+    assert aliases - {"云通讯"} <= set(provider.aliases)  # 云通讯 is the one alias the manifest adds
+
+
+NEW_CONTRACTS = {
+    # a defined term after the entity
+    "星河.txt": (
+        "星河云服务协议\n本协议是杭州星河数据科技有限公司（以下简称“星河云”）与您订立的协议。\n"
+        "一、 数据\n1. 星河云将保留您的数据 90 日。\n2. 星河云按月收费。\n",
+        ("星河云", "杭州星河数据科技有限公司"),
+    ),
+    # no defined term: the brand is the repeated part of the opening subject
+    "蓝海.txt": (
+        "蓝海科技蓝海云主机是由深圳蓝海网络技术有限公司向用户提供的云服务。\n一、 服务\n"
+        "1. 蓝海云主机提供计算服务。\n2. 蓝海云主机按小时计费。\n3. 蓝海云主机支持备份。\n",
+        ("蓝海云主机", "深圳蓝海网络技术有限公司"),
+    ),
+    # the provider is 乙方 in a form; its name comes from the title
+    "青松.txt": (
+        "青松云服务合同\n甲方：\n乙方：南京青松信息技术股份有限公司\n第一条 乙方提供云存储服务。\n"
+        "第二条 甲方按年付费。\n",
+        ("青松云", "南京青松信息技术股份有限公司"),
+    ),
+}
+
+
+def test_a_new_contract_without_a_manifest_entry_gets_a_provider(write_contract: Callable[..., Path]) -> None:
+    for name, (text, _) in NEW_CONTRACTS.items():
+        folder = write_contract(name, text).parent
+    corpus = build_corpus(folder)
+    for name, (_, (display, entity)) in NEW_CONTRACTS.items():
+        assert (corpus.providers[name].name, corpus.providers[name].entity) == (display, entity)
+
+
+def test_manifest_overrides_the_name_and_adds_aliases(write_contract: Callable[..., Path]) -> None:
+    text, _ = NEW_CONTRACTS["星河.txt"]
+    folder = write_contract("星河.txt", text).parent
+    (folder / "providers.toml").write_text(
+        '["星河.txt"]\nname = "星河"\naliases = ["Galaxy Cloud", "星河数据"]\n', encoding="utf-8"
+    )
+    provider = build_corpus(folder).providers["星河.txt"]
+    assert provider.name == "星河"
+    assert provider.entity == "杭州星河数据科技有限公司"
+    assert {"Galaxy Cloud", "星河数据", "星河云"} <= set(provider.aliases)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("[broken", "providers.toml: not valid TOML"),
+        ('["a.txt"]\nnickname = "x"\n', r"providers.toml: \[a.txt\] has unknown field\(s\) \['nickname'\]"),
+        ('["a.txt"]\naliases = "x"\n', r"providers.toml: \[a.txt\] aliases must be a list"),
+        ('["a.txt"]\nname = ""\n', r"providers.toml: \[a.txt\] name must be a non-empty string"),
+        ('"a.txt" = 3\n', r"providers.toml: \[a.txt\] must be a table"),
+    ],
+)
+def test_a_malformed_manifest_names_the_file_and_field(tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / "providers.toml"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(ManifestError, match=message):
+        load_manifest(path)
+
+
+def test_a_malformed_manifest_is_reported_and_the_contracts_still_load(
+    write_contract: Callable[..., Path],
+) -> None:
+    text, _ = NEW_CONTRACTS["星河.txt"]
+    folder = write_contract("星河.txt", text).parent
+    (folder / "providers.toml").write_text("[broken", encoding="utf-8")
+    corpus = build_corpus(folder)
+    assert corpus.providers["星河.txt"].name == "星河云"
+    assert len(corpus.errors) == 1
+    assert str(corpus.errors[0]).startswith("providers.toml: not valid TOML")
