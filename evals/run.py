@@ -1,0 +1,135 @@
+"""``make eval``: measure retrieval on the development set, bm25 vs dense vs hybrid, in one run.
+
+Prints a table, writes JSON, and compares hybrid with the expected scores recorded in
+``evals/expected.json``: OK at or above, OKish within the tolerance, FAIL below (exit code 1).
+The retriever is the product's own (same index, same provider filter from the question).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from statistics import mean
+from typing import Any
+
+from evals.dataset import DEV_QUESTIONS, Question, load_questions
+from evals.metrics import Item, char_precision_recall, hit_at, mrr_at, recall_at
+from rag.retrieve import MODES, HybridRetriever, provider_names_in
+
+EXPECTED = Path(__file__).resolve().parent / "expected.json"
+DEFAULT_OUT = Path(__file__).resolve().parent.parent / "build" / "eval" / "retrieval.json"
+TOLERANCE = 0.02
+METRICS: dict[str, Callable[[Sequence[Item], Sequence[Item]], float]] = {
+    "hit@1": lambda r, g: hit_at(r, g, 1),
+    "hit@5": lambda r, g: hit_at(r, g, 5),
+    "hit@10": lambda r, g: hit_at(r, g, 10),
+    "recall@5": lambda r, g: recall_at(r, g, 5),
+    "recall@10": lambda r, g: recall_at(r, g, 10),
+    "mrr@10": lambda r, g: mrr_at(r, g, 10),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Ranked:
+    clauses: list[Item]  # whole clauses, for hit/recall/MRR
+    spans: list[Item]  # the spans returned, for character precision/recall
+
+
+def rank(retriever: HybridRetriever, question: Question, mode: str, k: int = 10) -> Ranked:
+    providers = provider_names_in(question.question, retriever.index.providers.values()) or None
+    hits = retriever.search(question.question, k, mode=mode, providers=providers)  # type: ignore[arg-type]
+    return Ranked(
+        [(h.clause.doc_id, h.clause.start, h.clause.end) for h in hits],
+        [(h.clause.doc_id, h.span.start, h.span.end) for h in hits],
+    )
+
+
+def score(results: list[tuple[Question, Ranked]]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for name, metric in METRICS.items():
+        out[name] = mean(metric(r.clauses, [(g.doc_id, g.start, g.end) for g in q.gold]) for q, r in results)
+    for k in (1, 5):
+        pr = [char_precision_recall(r.spans, [(g.doc_id, g.start, g.end) for g in q.gold], k) for q, r in results]
+        out[f"char_p@{k}"] = mean(p for p, _ in pr)
+        out[f"char_r@{k}"] = mean(r for _, r in pr)
+    return {k: round(v, 4) for k, v in out.items()}
+
+
+def evaluate_retrieval(retriever: HybridRetriever, questions: list[Question]) -> dict[str, Any]:
+    """Scores per mode, on all questions and on the colloquial ones."""
+    report: dict[str, Any] = {}
+    for mode in MODES:
+        started = time.perf_counter()
+        results = [(q, rank(retriever, q, mode)) for q in questions]
+        elapsed = time.perf_counter() - started
+        colloquial = [(q, r) for q, r in results if q.style == "colloquial"]
+        report[mode] = {
+            "all": score(results),
+            "colloquial": score(colloquial),
+            "seconds_per_question": round(elapsed / len(questions), 4),
+            "misses@5": [q.qid for q, r in results if not hit_at(r.clauses, [(g.doc_id, g.start, g.end) for g in q.gold], 5)],
+        }
+    return report
+
+
+def table(report: dict[str, Any]) -> str:
+    columns = ["hit@1", "hit@5", "hit@10", "recall@5", "recall@10", "mrr@10", "char_p@5", "char_r@5"]
+    lines = [f"| mode | subset | {' | '.join(columns)} |", "|" + "---|" * (len(columns) + 2)]
+    for mode in MODES:
+        for subset in ("all", "colloquial"):
+            row = report[mode][subset]
+            lines.append(f"| {mode} | {subset} | " + " | ".join(f"{row[c]:.3f}" for c in columns) + " |")
+    return "\n".join(lines)
+
+
+def compare(report: dict[str, Any], expected: dict[str, Any]) -> tuple[bool, list[str]]:
+    """pyserini-style verdicts for every expected score."""
+    ok = True
+    lines = []
+    for mode, subsets in expected.items():
+        for subset, metrics in subsets.items():
+            for metric, want in metrics.items():
+                got = report[mode][subset][metric]
+                verdict = "OK" if got >= want else "OKish" if got >= want - TOLERANCE else "FAIL"
+                ok &= verdict != "FAIL"
+                lines.append(f"{verdict:5} {mode}/{subset}/{metric}: {got:.3f} (expected ≥ {want:.3f})")
+    return ok, lines
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from rag.search import open_stack
+    from rag.settings import Settings
+
+    parser = argparse.ArgumentParser(prog="evals.run", description=__doc__)
+    parser.add_argument("--questions", type=Path, default=DEV_QUESTIONS)
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where to write the JSON report")
+    parser.add_argument("--expected", type=Path, default=EXPECTED)
+    args = parser.parse_args(argv)
+
+    stack = open_stack(Settings())
+    texts = {doc_id: doc.text for doc_id, doc in stack.index.documents.items()}
+    questions = load_questions(texts, args.questions)
+    report = {
+        "model": stack.index.manifest["model"],
+        "questions": len(questions),
+        "colloquial": sum(q.style == "colloquial" for q in questions),
+        "retrieval": evaluate_retrieval(stack.retriever, questions),
+    }
+    print(f"{len(questions)} questions ({report['colloquial']} colloquial), model {report['model']['id']}\n")
+    print(table(report["retrieval"]))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
+    print(f"\nwrote {args.out}")
+    expected = json.loads(args.expected.read_text(encoding="utf-8"))
+    ok, lines = compare(report["retrieval"], expected["retrieval"])
+    print("\n".join(lines))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

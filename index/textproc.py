@@ -1,0 +1,86 @@
+"""Chinese tokenisation for BM25: jieba in precise mode, a contract-term dictionary and stop words.
+
+Precise mode, not search mode: ``lcut_for_search`` emits overlapping tokens (公积 / 积金 / 公积金) that count
+one word several times and distort BM25. The user dictionary keeps contract terms whole (自然日, 滞纳金,
+不可抗力 …); ``splits.txt`` cuts legal compounds users ask about by their head word (人民法院 → 人民 + 法院,
+管辖权 → 管辖 + 权), still without overlap; provider names found in the corpus are added at index time so
+码尚云 stays one token.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Iterable, Sequence
+from importlib.resources import files
+
+import jieba
+
+from rag.markup import strip_markup
+
+_RESOURCES = files("index") / "resources"
+_WORD = re.compile(r"[\w\u4e00-\u9fff]", re.UNICODE)
+jieba.setLogLevel(logging.WARNING)
+
+
+def _lines(name: str) -> list[str]:
+    text = (_RESOURCES / name).read_text(encoding="utf-8")
+    return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
+
+
+def resources_hash() -> str:
+    """Digest of the dictionaries and stop words plus jieba's version: a BM25 index is valid only for these."""
+    import hashlib
+
+    digest = hashlib.sha256(jieba.__version__.encode())
+    for name in ("userdict.txt", "splits.txt", "stopwords.txt", "synonyms.txt"):
+        digest.update((_RESOURCES / name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+class ChineseTokenizer:
+    """jieba precise-mode tokenizer with a user dictionary and stop words; safe to share across threads."""
+
+    def __init__(self, extra_words: Iterable[str] = (), stopwords: Iterable[str] | None = None) -> None:
+        self._jieba = jieba.Tokenizer()
+        self._lock = threading.Lock()
+        self._jieba.initialize()
+        for line in _lines("userdict.txt"):
+            word, *rest = line.split()
+            self._jieba.add_word(word, freq=int(rest[0]) if rest else None)
+        for line in _lines("splits.txt"):  # compounds indexed as their parts (人民法院 → 人民 + 法院)
+            self._jieba.suggest_freq(tuple(line.split()), tune=True)
+        self.extra_words = tuple(sorted({w for w in extra_words if w and not w.isascii()}))
+        for word in self.extra_words:
+            self._jieba.add_word(word, freq=2000)
+        self.stopwords = frozenset(stopwords if stopwords is not None else _lines("stopwords.txt"))
+        self.synonyms: dict[str, tuple[str, ...]] = {}
+        for line in _lines("synonyms.txt"):
+            key, _, words = line.partition("=>")
+            self.synonyms[key.strip()] = tuple(words.split())
+
+    def __call__(self, text: str) -> list[str]:
+        return self.tokenize(text)
+
+    def tokenize(self, text: str) -> list[str]:
+        text = strip_markup(text).lower()
+        with self._lock:  # jieba's Tokenizer keeps mutable state; cut() is not re-entrant
+            words = self._jieba.lcut(text, cut_all=False, HMM=True)
+        return [w for w in (w.strip() for w in words) if w and _WORD.search(w) and w not in self.stopwords]
+
+    def expansions(self, text: str) -> list[str]:
+        """Contract words for the everyday words in ``text`` (挂了 → 故障 中断 不能正常使用).
+
+        A key of two or more characters matches anywhere in the text; a one-character key only when jieba
+        cuts it as a word of its own, so 告 in 公告 does not count as 起诉.
+        """
+        words = set(self.tokenize(text))
+        out: list[str] = []
+        for key, expansion in self.synonyms.items():
+            if (key in text if len(key) > 1 else key in words) and expansion:
+                out.extend(w for w in expansion if w not in out)
+        return out
+
+    def tokenize_many(self, texts: Sequence[str]) -> list[list[str]]:
+        return [self.tokenize(t) for t in texts]

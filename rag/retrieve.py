@@ -1,0 +1,246 @@
+"""Hybrid retrieval: dense (FAISS) and BM25 (jieba tokens) fused, filtered by provider, down to spans.
+
+Each hit is a clause plus the span inside it that best matches the question: the best sentence of a
+multi-sentence clause (scored by the sentence's own vector and its IDF-weighted word overlap), or the whole
+clause when it is one sentence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from index.embed import Embedder
+from index.store import SearchIndex
+from rag.records import Clause, Provider, Span
+
+Mode = Literal["bm25", "dense", "hybrid"]
+Fusion = Literal["rrf", "weighted"]
+MODES: tuple[str, ...] = ("bm25", "dense", "hybrid")
+FUSIONS: tuple[str, ...] = ("rrf", "weighted")
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A retrieved clause, its fused score and the best-matching span inside it."""
+
+    clause: Clause
+    score: float
+    span: Span
+    scores: tuple[tuple[str, float], ...] = ()  # per-method scores, e.g. (("bm25", 7.1), ("dense", 0.83))
+
+
+def provider_names_in(text: str, providers: Collection[Provider]) -> list[str]:
+    """Providers a question names, by display name, alias or legal entity (longest names first)."""
+    names = sorted(((n, p.name) for p in providers for n in p.names if len(n) >= 2), key=lambda x: -len(x[0]))
+    found: list[str] = []
+    rest = text
+    for alias, provider in names:
+        if alias in rest:
+            rest = rest.replace(alias, "\0")
+            if provider not in found:
+                found.append(provider)
+    return found
+
+
+def without_names(text: str, providers: Collection[Provider]) -> str:
+    """``text`` with these providers' names removed (longest first).
+
+    Once retrieval is restricted to a provider's clauses its name carries no information, and left in the
+    question it pulls both rankings toward every short clause that happens to repeat the name.
+    """
+    for name in sorted({n for p in providers for n in p.names}, key=len, reverse=True):
+        text = text.replace(name, " ")
+    return text
+
+
+def resolve_provider(name: str, providers: Collection[Provider]) -> str:
+    """The provider a ``--provider`` value names (name, alias or entity); ValueError listing valid names."""
+    for provider in providers:
+        if name in provider.names:
+            return provider.name
+    valid = "、".join(sorted({p.name for p in providers}))
+    raise ValueError(f"unknown provider {name!r}; known providers: {valid}")
+
+
+class HybridRetriever:
+    """Dense + BM25 retrieval over a loaded :class:`SearchIndex`.
+
+    ``fusion="rrf"`` (default) adds 1/(rrf_k + rank) from each ranking: robust to the two methods' very
+    different score scales. ``fusion="weighted"`` min-max normalises each method's candidate scores and
+    mixes them as ``weight × dense + (1 − weight) × bm25``.
+    """
+
+    def __init__(
+        self,
+        index: SearchIndex,
+        embedder: Embedder,
+        *,
+        fusion: Fusion = "rrf",
+        rrf_k: int = 60,
+        weight: float = 0.5,
+        candidates: int = 50,
+        expand: bool = True,
+        expand_dense: bool = True,
+    ) -> None:
+        if fusion not in FUSIONS:
+            raise ValueError(f"unknown fusion {fusion!r}; valid: {', '.join(FUSIONS)}")
+        if not 0.0 <= weight <= 1.0:
+            raise ValueError(f"fusion weight must be between 0 and 1, got {weight}")
+        self.index = index
+        self.embedder = embedder
+        self.fusion = fusion
+        self.rrf_k = rrf_k
+        self.weight = weight
+        self.candidates = candidates
+        self.expand = expand
+        self.expand_dense = expand_dense
+        # Title lines (云服务器服务合同) answer nothing; they are kept out of every ranking.
+        self._searchable = np.asarray([c.kind != "title" for c in index.clauses], dtype=bool)
+        self._base_mask = self._searchable.astype(np.float32)
+        n_clauses = len(index.clauses)
+        self._vector_owner = np.concatenate(
+            [np.arange(n_clauses, dtype=np.int64), index.sentence_owner[:, 0].astype(np.int64)]
+        )
+        self._provider_of = np.asarray([c.provider for c in index.clauses], dtype=object)
+        self._idf = index.idf
+        self._fusers: dict[str, Callable[[dict[str, dict[int, float]]], dict[int, float]]] = {
+            "rrf": self._rrf,
+            "weighted": self._weighted,
+        }
+
+    # --- candidates ---------------------------------------------------------------------------------
+
+    def _mask(self, providers: Collection[str] | None) -> np.ndarray:
+        """1.0 for the clauses a search may return: not a title, and of the named providers if any."""
+        if not providers:
+            return self._base_mask
+        chosen = np.isin(self._provider_of, list(providers))
+        return (chosen & self._searchable).astype(np.float32)
+
+    def _dense(self, query_vec: np.ndarray, mask: np.ndarray, filtered: bool, n: int) -> dict[int, float]:
+        """Clause score = best of the clause's own vector and its sentences' vectors.
+
+        A long clause's vector averages all it says; a question about one sentence of it (a deadline in a
+        paragraph about something else) matches that sentence far better than the whole.
+        """
+        index = self.index
+        if not filtered:  # FAISS over every clause and sentence vector
+            total = index.faiss.ntotal
+            scores, ids = index.faiss.search(query_vec.reshape(1, -1), min(4 * n, total))
+            found = [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
+        else:  # a provider's share of the vectors, scored exactly
+            vector_rows = np.flatnonzero(mask[self._vector_owner] > 0)
+            if not len(vector_rows):
+                return {}
+            sims = index.all_vectors[vector_rows] @ query_vec
+            top = np.argpartition(-sims, min(4 * n, len(sims) - 1))[: 4 * n]
+            found = [(int(vector_rows[i]), float(sims[i])) for i in top]
+        best: dict[int, float] = {}
+        for vector_row, score in found:
+            clause_row = int(self._vector_owner[vector_row])
+            if mask[clause_row] > 0 and score > best.get(clause_row, -2.0):
+                best[clause_row] = score
+        return dict(sorted(best.items(), key=lambda kv: -kv[1])[:n])
+
+    def _bm25(self, tokens: list[str], mask: np.ndarray, n: int) -> dict[int, float]:
+        """Clause score = best of the clause's BM25 and its best sentence's BM25 (as for dense)."""
+        index = self.index
+        if not tokens or not len(index.clauses):
+            return {}
+        scores = index.bm25.get_scores(tokens, weight_mask=mask)
+        if len(index.sentence_owner):
+            owners = index.sentence_owner[:, 0]
+            sentence_scores = index.sentence_bm25.get_scores(tokens, weight_mask=mask[owners])
+            best = np.zeros_like(scores)
+            np.maximum.at(best, owners, sentence_scores)
+            scores = np.maximum(scores, best)
+        positive = np.flatnonzero(scores > 0)
+        if len(positive) > n:
+            positive = positive[np.argpartition(-scores[positive], n)[:n]]
+        order = positive[np.argsort(-scores[positive], kind="stable")]
+        return {int(i): float(scores[i]) for i in order}
+
+    # --- fusion ---------------------------------------------------------------------------------------
+
+    def _rrf(self, ranked: dict[str, dict[int, float]]) -> dict[int, float]:
+        fused: dict[int, float] = {}
+        for scores in ranked.values():
+            for rank, row in enumerate(sorted(scores, key=lambda r: -scores[r]), start=1):
+                fused[row] = fused.get(row, 0.0) + 1.0 / (self.rrf_k + rank)
+        return fused
+
+    def _weighted(self, ranked: dict[str, dict[int, float]]) -> dict[int, float]:
+        weights = {"dense": self.weight, "bm25": 1.0 - self.weight}
+        fused: dict[int, float] = {}
+        for method, scores in ranked.items():
+            if not scores:
+                continue
+            low, high = min(scores.values()), max(scores.values())
+            span = high - low or 1.0
+            for row, score in scores.items():
+                fused[row] = fused.get(row, 0.0) + weights[method] * (score - low) / span
+        return fused
+
+    # --- spans ----------------------------------------------------------------------------------------
+
+    def _lexical(self, tokens: list[str], text: str) -> float:
+        if not tokens:
+            return 0.0
+        present = set(self.index.tokenizer.tokenize(text))
+        total = sum(self._idf.get(t, 0.0) for t in tokens) or 1.0
+        return sum(self._idf.get(t, 0.0) for t in tokens if t in present) / total
+
+    def best_span(self, row: int, query_vec: np.ndarray | None, tokens: list[str]) -> Span:
+        clause = self.index.clauses[row]
+        sentence_rows = self.index.sentence_rows.get(row)
+        if not sentence_rows or len(clause.sentences) < 2:
+            return Span(clause.start, clause.end, clause.text)
+        scores = np.zeros(len(sentence_rows), dtype=np.float32)
+        if query_vec is not None:
+            scores += self.index.sentence_vectors[sentence_rows] @ query_vec
+        if tokens:
+            scores += np.asarray([self._lexical(tokens, s.text) for s in clause.sentences], dtype=np.float32)
+        return clause.sentences[int(np.argmax(scores))]
+
+    # --- public ---------------------------------------------------------------------------------------
+
+    def search(
+        self, query: str, k: int = 5, *, mode: Mode = "hybrid", providers: Collection[str] | None = None
+    ) -> list[Hit]:
+        """The ``k`` best clauses for ``query``; ``providers`` restricts to those providers' clauses."""
+        if mode not in MODES:
+            raise ValueError(f"unknown search mode {mode!r}; valid: {', '.join(MODES)}")
+        if k < 1:
+            raise ValueError(f"k must be at least 1, got {k}")
+        mask = self._mask(providers)
+        n = max(self.candidates, k)
+        if providers:
+            named = [p for p in self.index.providers.values() if p.name in providers]
+            query = without_names(query, named).strip() or query
+        tokenizer = self.index.tokenizer
+        expansion = tokenizer.expansions(query) if self.expand else []
+        tokens = tokenizer.tokenize(query)
+        tokens += [t for t in tokenizer.tokenize(" ".join(expansion)) if t not in tokens]
+        dense_query = f"{query} {' '.join(expansion)}" if expansion and self.expand_dense else query
+        query_vec = None
+        ranked: dict[str, dict[int, float]] = {}
+        if mode in ("dense", "hybrid"):
+            query_vec = np.asarray(self.embedder.encode_queries([dense_query])[0], dtype=np.float32)
+            ranked["dense"] = self._dense(query_vec, mask, bool(providers), n)
+        if mode in ("bm25", "hybrid"):
+            ranked["bm25"] = self._bm25(tokens, mask, n)
+        fused = self._fusers[self.fusion](ranked) if mode == "hybrid" else ranked[mode]
+        order = sorted(fused, key=lambda r: (-fused[r], r))[:k]
+        return [
+            Hit(
+                clause=self.index.clauses[row],
+                score=float(fused[row]),
+                span=self.best_span(row, query_vec, tokens),
+                scores=tuple((m, s[row]) for m, s in ranked.items() if row in s),
+            )
+            for row in order
+        ]
