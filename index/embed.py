@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import threading
 import zlib
 from collections.abc import Sequence
@@ -77,11 +76,14 @@ class HashingEmbedder:
         norm = float(np.linalg.norm(vec))
         return vec / norm if norm > 0 else vec
 
-    def encode_documents(self, texts: Sequence[str]) -> np.ndarray:
+    def _encode(self, texts: Sequence[str]) -> np.ndarray:
         return np.stack([self._one(t) for t in texts]) if texts else np.zeros((0, self._dim), np.float32)
 
+    def encode_documents(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts)
+
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        return self.encode_documents(texts)
+        return self._encode(texts)
 
 
 def _folder_hash(folder: Path) -> str:
@@ -166,6 +168,3 @@ def make_embedder(model: str, cache_dir: Path, batch_size: int = 16) -> Embedder
         return HashingEmbedder(dim)
     return SentenceTransformerEmbedder(model, cache_dir, batch_size)
 
-
-def describe(embedder: Embedder) -> str:
-    return json.dumps({"model": embedder.model_id, "weights": embedder.weights_hash[:12]})

@@ -43,7 +43,7 @@ import numpy as np
 from index.corpus import Corpus, build_corpus
 from index.embed import Embedder
 from index.load import LoadError
-from index.textproc import ChineseTokenizer, resources_hash
+from index.textproc import ChineseTokenizer, resources_hash, shared_tokenizer
 from rag.markup import strip_markup
 from rag.records import Clause, Document, Heading, Provider, Span
 
@@ -302,7 +302,7 @@ def build_index(
     all_vectors = np.stack([cache[k] for k in keys]) if keys else np.zeros((0, dim), np.float32)
 
     providers = corpus.providers
-    tokenizer = ChineseTokenizer(extra_words=_provider_words(providers))
+    tokenizer = shared_tokenizer(tuple(_provider_words(providers)))
     token_lists = [tokenizer.tokenize(bm25_text(c)) for c in clauses]
     bm25 = build_bm25(token_lists)
     sentence_bm25 = build_bm25([tokenizer.tokenize(texts[len(clauses) + i]) for i in range(len(sentence_owner))])
@@ -478,7 +478,7 @@ def load_index(index_dir: Path, embedder: Embedder, verify: bool = True) -> Sear
         raise IndexLoadError(
             f"index vectors have dimension {vectors.shape[1]}, manifest says {model.get('dim')}; {fix}"
         )
-    tokenizer = ChineseTokenizer(extra_words=manifest.get("tokenizer_words", ()))
+    tokenizer = shared_tokenizer(tuple(manifest.get("tokenizer_words", ())))
     return SearchIndex(
         build,
         manifest,

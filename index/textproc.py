@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from functools import lru_cache
 from collections.abc import Iterable, Sequence
 from importlib.resources import files
 
@@ -37,6 +38,12 @@ def resources_hash() -> str:
     for name in ("userdict.txt", "splits.txt", "stopwords.txt", "synonyms.txt"):
         digest.update((_RESOURCES / name).read_bytes())
     return digest.hexdigest()[:16]
+
+
+@lru_cache(maxsize=8)
+def shared_tokenizer(extra_words: tuple[str, ...] = ()) -> ChineseTokenizer:
+    """One tokenizer per word list per process: loading jieba's dictionary takes about a second."""
+    return ChineseTokenizer(extra_words)
 
 
 class ChineseTokenizer:

@@ -36,3 +36,24 @@ def write_contract(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return write
+
+
+@pytest.fixture(scope="session")
+def hashing_index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled contracts indexed with the model-free hashing embedder (built once per session)."""
+    from index.embed import HashingEmbedder
+    from index.store import build_index
+
+    index_dir = tmp_path_factory.mktemp("index")
+    build_index(BUNDLED_CONTRACTS, index_dir, HashingEmbedder())
+    return index_dir
+
+
+@pytest.fixture(scope="session")
+def hashing_retriever(hashing_index_dir: Path):  # type: ignore[no-untyped-def]
+    from index.embed import HashingEmbedder
+    from index.store import load_index
+    from rag.retrieve import HybridRetriever
+
+    embedder = HashingEmbedder()
+    return HybridRetriever(load_index(hashing_index_dir, embedder), embedder)

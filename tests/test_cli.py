@@ -94,3 +94,86 @@ def test_console_script_is_installed() -> None:
     result = subprocess.run([str(rag), "providers"], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
     assert "码尚云\t上海码昶信息技术咨询中心" in result.stdout
+
+
+@pytest.fixture
+def hashing_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    monkeypatch.setenv("RAG_EMBED_MODEL", "hashing")
+    monkeypatch.setenv("RAG_INDEX_DIR", str(tmp_path / "index"))
+    return tmp_path / "index"
+
+
+def test_search_builds_the_index_first_and_prints_json(
+    capsys: pytest.CaptureFixture[str], hashing_env: Path
+) -> None:
+    code, out, _ = run(capsys, "search", "西部数码逾期付款怎么收滞纳金？", "--json", "--k", "3")
+    assert code == 0 and (hashing_env / "current" / "manifest.json").is_file()
+    result = json.loads(out)
+    assert result["question"] == "西部数码逾期付款怎么收滞纳金？"
+    assert len(result["results"]) == 3
+    for hit in result["results"]:
+        assert set(hit) == {"doc_id", "provider", "clause_id", "start", "end", "text", "score"}
+        assert hit["provider"] == "西部数码"  # the question names the provider: only its clauses
+        text = (BUNDLED_CONTRACTS / hit["doc_id"]).read_text(encoding="utf-8")
+        assert text[hit["start"] : hit["end"]] == hit["text"]
+
+
+def test_search_jsonl_answers_one_line_per_question(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, hashing_env: Path
+) -> None:
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("码尚云的滞纳金标准\n\n哪家数据保留期最长？\n"))
+    code, out, _ = run(capsys, "search", "--jsonl", "--k", "2")
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert code == 0
+    assert [r["question"] for r in rows] == ["码尚云的滞纳金标准", "哪家数据保留期最长？"]
+    assert all(len(r["results"]) == 2 for r in rows)
+    assert {h["provider"] for h in rows[0]["results"]} == {"码尚云"}
+
+
+def test_search_provider_option_accepts_aliases_and_names_unknown_ones(
+    capsys: pytest.CaptureFixture[str], hashing_env: Path
+) -> None:
+    code, out, _ = run(capsys, "search", "数据保留", "--provider", "京东云", "--json")
+    assert code == 0
+    assert {h["provider"] for h in json.loads(out)["results"]} == {"京东云-微电云"}
+    code, _, err = run(capsys, "search", "数据保留", "--provider", "阿里云")
+    assert code == 2 and err.startswith("error: unknown provider '阿里云'; known providers: ")
+
+
+def test_index_then_reindex_reports_up_to_date(capsys: pytest.CaptureFixture[str], hashing_env: Path) -> None:
+    code, out, _ = run(capsys, "index", "--quiet")
+    assert code == 0 and out.startswith("indexed 5 documents, 371 clauses")
+    code, out, _ = run(capsys, "index", "--quiet")
+    assert code == 0 and out.startswith("index is up to date: 5 documents, 371 clauses")
+
+
+def test_search_refuses_a_corrupt_index_with_the_fix(capsys: pytest.CaptureFixture[str], hashing_env: Path) -> None:
+    run(capsys, "index", "--quiet")
+    (hashing_env / "current" / "vectors.npy").write_bytes(b"broken")
+    code, _, err = run(capsys, "search", "滞纳金")
+    assert code == 2
+    assert err == "error: index file vectors.npy is missing or corrupt; run `rag index` to rebuild it\n"
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["search"], "error: give a question, or --jsonl"),
+        (["search", "滞纳金", "--k", "0"], "error: --k must be between 1 and 100, got 0"),
+    ],
+)
+def test_search_usage_errors(
+    capsys: pytest.CaptureFixture[str], hashing_env: Path, argv: list[str], message: str
+) -> None:
+    code, _, err = run(capsys, *argv)
+    assert code == 2 and err.startswith(message)
+
+
+def test_invalid_fusion_setting_lists_the_valid_values(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, hashing_env: Path
+) -> None:
+    monkeypatch.setenv("RAG_FUSION", "max")
+    code, _, err = run(capsys, "search", "滞纳金")
+    assert code == 2 and err.startswith("error: invalid setting RAG_FUSION: Input should be 'rrf' or 'weighted'")

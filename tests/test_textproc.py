@@ -1,0 +1,54 @@
+"""jieba tokenisation for BM25: precise mode, the contract dictionary, splits, stop words, expansions."""
+
+from __future__ import annotations
+
+import pytest
+
+from index.textproc import ChineseTokenizer
+
+
+@pytest.fixture(scope="module")
+def tok() -> ChineseTokenizer:
+    return ChineseTokenizer(extra_words=["码尚云", "西部数码"])
+
+
+def test_precise_mode_has_no_overlapping_tokens(tok: ChineseTokenizer) -> None:
+    text = "住房公积金管理中心的服务期限为三十个自然日"
+    tokens = tok.tokenize(text)
+    # Search mode would emit 公积 / 积金 / 公积金; precise mode covers each character at most once:
+    # the tokens are found one after another in the text, never overlapping.
+    pos = 0
+    for token in tokens:
+        found = text.find(token, pos)
+        assert found >= pos, f"{token} overlaps the token before it"
+        pos = found + len(token)
+    assert "公积金" in tokens and not ({"公积", "积金"} & set(tokens))
+
+
+@pytest.mark.parametrize("term", ["自然日", "工作日", "滞纳金", "违约金", "不可抗力", "数据备份", "服务期限"])
+def test_contract_terms_stay_whole(tok: ChineseTokenizer, term: str) -> None:
+    assert term in tok.tokenize(f"双方约定{term}条款如下")
+
+
+def test_provider_names_from_the_corpus_stay_whole(tok: ChineseTokenizer) -> None:
+    assert tok.tokenize("码尚云和西部数码")[:2] == ["码尚云", "西部数码"]
+
+
+def test_legal_compounds_are_indexed_by_their_parts(tok: ChineseTokenizer) -> None:
+    tokens = tok.tokenize("向上海市浦东新区人民法院提起诉讼，有管辖权的法院")
+    assert {"人民", "法院", "管辖", "权"} <= set(tokens)
+
+
+def test_stop_words_and_punctuation_are_dropped(tok: ChineseTokenizer) -> None:
+    assert tok.tokenize("您的数据是否会被删除？") == ["数据", "删除"]
+
+
+def test_markup_is_not_a_token(tok: ChineseTokenizer) -> None:
+    assert tok.tokenize("**滞纳金**") == ["滞纳金"]
+
+
+def test_everyday_words_expand_to_contract_words(tok: ChineseTokenizer) -> None:
+    assert {"故障", "中断"} <= set(tok.expansions("平台挂了一整天"))
+    assert {"诉讼", "法院"} <= set(tok.expansions("去哪里打官司"))
+    # a one-character key counts only as a word of its own: 告 in 公告 is not 起诉
+    assert "诉讼" not in tok.expansions("以网站公告方式通知")
