@@ -1,8 +1,10 @@
-"""``make eval``: measure retrieval on the development set, bm25 vs dense vs hybrid, in one run.
+"""``make eval``: measure retrieval and answers on the development set, in one run.
 
-Prints a table, writes JSON, and compares hybrid with the expected scores recorded in
+Retrieval: bm25 vs dense vs hybrid (hit@k, recall@k, MRR@10, character precision/recall). Answers: the
+composer vs two baselines (the top BM25 clause; the top three dense 500-character chunks) on citation
+precision/recall, answer accuracy, refusal accuracy and exact spans, over the dev questions plus questions
+the contracts cannot answer. Prints tables, writes JSON, and compares with the expected scores recorded in
 ``evals/expected.json``: OK at or above, OKish within the tolerance, FAIL below (exit code 1).
-The retriever is the product's own (same index, same provider filter from the question).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from evals.metrics import Item, char_precision_recall, hit_at, mrr_at, recall_at
 from rag.retrieve import MODES, HybridRetriever, provider_names_in
 
 EXPECTED = Path(__file__).resolve().parent / "expected.json"
-DEFAULT_OUT = Path(__file__).resolve().parent.parent / "build" / "eval" / "retrieval.json"
+DEFAULT_OUT = Path(__file__).resolve().parent.parent / "build" / "eval" / "eval.json"
 TOLERANCE = 0.02
 METRICS: dict[str, Callable[[Sequence[Item], Sequence[Item]], float]] = {
     "hit@1": lambda r, g: hit_at(r, g, 1),
@@ -94,6 +96,22 @@ def table(report: dict[str, Any], subsets: Sequence[str] = ("all", "colloquial")
     return "\n".join(lines)
 
 
+def answer_table(report: dict[str, dict[str, float]]) -> str:
+    columns = [
+        "citation_precision",
+        "citation_recall",
+        "answer_accuracy",
+        "refusal_accuracy",
+        "false_refusals",
+        "exact_spans",
+        "citations_per_answer",
+    ]
+    lines = [f"| system | {' | '.join(columns)} |", "|" + "---|" * (len(columns) + 1)]
+    for name, row in report.items():
+        lines.append(f"| {name} | " + " | ".join(f"{row[c]:g}" for c in columns) + " |")
+    return "\n".join(lines)
+
+
 def compare(report: dict[str, Any], expected: dict[str, Any]) -> tuple[bool, list[str]]:
     """pyserini-style verdicts for every expected score."""
     ok = True
@@ -111,7 +129,8 @@ def compare(report: dict[str, Any], expected: dict[str, Any]) -> tuple[bool, lis
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from rag.search import open_stack
+    from evals.answers import UNANSWERABLE, bm25_top_clause, dense_chunks, evaluate_answers, load_answer_gold
+    from rag.pipeline import open_pipeline
     from rag.settings import Settings
 
     parser = argparse.ArgumentParser(prog="evals.run", description=__doc__)
@@ -126,7 +145,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--expected", type=Path, default=EXPECTED)
     args = parser.parse_args(argv)
 
-    stack = open_stack(Settings())
+    pipeline = open_pipeline(Settings())
+    stack = pipeline.stack
     texts = {doc_id: doc.text for doc_id, doc in stack.index.documents.items()}
     questions = load_questions(texts, args.questions)
     heldout = load_questions(texts, args.heldout) if args.heldout else []
@@ -144,6 +164,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         report["heldout"] = evaluate_retrieval(stack.retriever, heldout)
         print(f"\nheld-out set (not tuned on, not gating): {len(heldout)} colloquial questions\n")
         print(table(report["heldout"], subsets=("all",)))
+    unanswerable = load_questions(texts, UNANSWERABLE)
+    gold = load_answer_gold()
+    systems = {
+        "ours (rule-based composer)": pipeline.composer.ask,
+        "baseline: top BM25 clause": bm25_top_clause(stack.retriever),
+        "baseline: top 3 dense 500-char chunks": dense_chunks(stack.retriever),
+    }
+    report["answers"] = {}
+    for name, ask in systems.items():
+        scores, failures = evaluate_answers(ask, questions + unanswerable, gold, texts)
+        report["answers"][name] = scores
+        if name.startswith("ours"):
+            report["answer_failures"] = failures
+    print(f"\nanswers: {len(questions)} answerable + {len(unanswerable)} unanswerable questions\n")
+    print(answer_table(report["answers"]))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
     print(f"\nwrote {args.out}")
@@ -151,6 +186,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     ok, lines = compare(
         report["retrieval"], {k: v for k, v in expected["retrieval"].items() if not k.startswith("_")}
     )
+    answers_ok, answer_lines = compare(
+        {"answers": {"all": report["answers"]["ours (rule-based composer)"]}},
+        {"answers": {"all": expected["answers"]}},
+    )
+    ok &= answers_ok
+    lines += answer_lines
     print("\n".join(lines))
     return 0 if ok else 1
 

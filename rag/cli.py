@@ -1,4 +1,4 @@
-"""The ``rag`` command line: providers, clauses, index, search.
+"""The ``rag`` command line: providers, clauses, index, search, facts, ask.
 
 Errors are printed as one line naming the problem; no stack trace reaches the user.
 """
@@ -19,7 +19,7 @@ from index.e5_wheel import ModelError
 from index.load import LoadError
 from index.providers import ManifestError
 from index.store import IndexLoadError
-from rag.records import Clause, Provider
+from rag.records import Answer, Citation, Clause, Provider
 from rag.retrieve import MODES, Hit, provider_names_in, resolve_provider
 from rag.settings import Settings
 
@@ -163,6 +163,94 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _citation_json(n: int, c: Citation) -> dict[str, Any]:
+    return {
+        "n": n,
+        "doc_id": c.doc_id,
+        "provider": c.provider,
+        "clause_id": c.clause_id,
+        "start": c.start,
+        "end": c.end,
+        "text": c.text,
+    }
+
+
+def answer_json(answer: Answer) -> dict[str, Any]:
+    return {
+        "question": answer.question,
+        "answer": answer.answer,
+        "refused": answer.refused,
+        "intent": answer.intent,
+        "citations": [_citation_json(n, c) for n, c in enumerate(answer.citations, start=1)],
+    }
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    from rag.pipeline import open_pipeline
+
+    if not args.jsonl and not args.question:
+        raise UsageError("give a question, or --jsonl to read one question per line from stdin")
+    pipeline = open_pipeline(settings, progress=not args.jsonl)
+    provider = resolve_provider(args.provider, pipeline.stack.index.providers.values()) if args.provider else None
+    if args.jsonl:
+        for line in sys.stdin:
+            if line.strip():
+                row = answer_json(pipeline.composer.ask(line.strip(), provider))
+                print(json.dumps(row, ensure_ascii=False), flush=True)
+        return 0
+    answer = pipeline.composer.ask(args.question, provider)
+    if args.json:
+        print(json.dumps(answer_json(answer), ensure_ascii=False, indent=2))
+        return 0
+    print(answer.answer)
+    for n, c in enumerate(answer.citations, start=1):
+        print(f"  [{n}] {c.provider} 第 {c.clause_id} 条（{c.doc_id} {c.start}-{c.end}）：{c.text}")
+    return 0
+
+
+def cmd_facts(args: argparse.Namespace, settings: Settings) -> int:
+    from rag.facts import ATTRIBUTES
+    from rag.pipeline import open_pipeline
+
+    table = open_pipeline(settings, progress=not (args.json or args.csv)).table
+    rows = []
+    for provider, attribute, facts in table.rows():
+        for fact in facts or [None]:
+            rows.append(
+                {
+                    "provider": provider,
+                    "attribute": attribute,
+                    "label": ATTRIBUTES[attribute].label,
+                    "value": None if fact is None else fact.value,
+                    "unit": ATTRIBUTES[attribute].unit,
+                    "display": "未约定" if fact is None else fact.display,
+                    "qualifier": "" if fact is None else fact.qualifier,
+                    "citation": None if fact is None else _citation_json(1, fact.citation),
+                }
+            )
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+    elif args.csv:
+        import csv
+
+        writer = csv.writer(sys.stdout)
+        writer.writerow(["provider", "attribute", "label", "value", "unit", "display", "doc_id", "clause_id",
+                         "start", "end", "text"])
+        for r in rows:
+            c = r["citation"] or {}
+            writer.writerow([r["provider"], r["attribute"], r["label"], r["value"], r["unit"], r["display"],
+                             c.get("doc_id", ""), c.get("clause_id", ""), c.get("start", ""), c.get("end", ""),
+                             c.get("text", "")])
+    else:
+        for attribute, spec in ATTRIBUTES.items():
+            print(f"{spec.label}")
+            for provider in table.providers:
+                facts = table.cell(provider, attribute)
+                cells = "；".join(f"{f.display} [{f.citation.clause_id}]" for f in facts) or "未约定"
+                print(f"  {provider}: {cells}")
+    return 0
+
+
 def _mentioned(question: str, providers: list[Provider]) -> list[str] | None:
     return provider_names_in(question, providers) or None
 
@@ -191,6 +279,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--jsonl", action="store_true", help="read questions from stdin, one JSON line out each")
     p.set_defaults(func=cmd_search)
+    p = sub.add_parser("facts", help="the provider × attribute fact table, a citation per cell")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--json", action="store_true", help="print JSON rows")
+    group.add_argument("--csv", action="store_true", help="print CSV")
+    p.set_defaults(func=cmd_facts)
+    p = sub.add_parser("ask", help="answer a question with numbered citations (rule-based, no LLM)")
+    p.add_argument("question", nargs="?", help="the question (omit with --jsonl)")
+    p.add_argument("--provider", help="only this provider (name, alias or legal entity)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--jsonl", action="store_true", help="read questions from stdin, one JSON line out each")
+    p.set_defaults(func=cmd_ask)
     return parser
 
 

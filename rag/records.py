@@ -91,3 +91,42 @@ class Clause:
     @property
     def display_text(self) -> str:
         return strip_markup(self.text)
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """Exact words of a contract: ``document_text[start:end] == text``."""
+
+    doc_id: str
+    provider: str
+    clause_id: str
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """One typed fact read from a clause by rule: who, what, the normalised value and its source words.
+
+    ``value`` is a number in ``unit`` (days, hours, %/日, 倍 …), a boolean, or None when the clause states the
+    attribute without a number (e.g. 提前通知 with no period). ``display`` is the value as the answer states it.
+    """
+
+    provider: str
+    attribute: str
+    value: float | bool | str | None
+    unit: str
+    display: str
+    wording: str  # the decisive words as written, e.g. "30 个自然日"
+    citation: Citation
+    qualifier: str = ""  # e.g. "弹性云主机" when a clause states several values
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    question: str
+    answer: str
+    refused: bool
+    intent: str
+    citations: tuple[Citation, ...]

@@ -1,0 +1,24 @@
+"""The answering pipeline, assembled once: search stack + fact table + composer (shared by CLI, API, UI)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rag.answer import Composer
+from rag.facts import FactTable, build_table
+from rag.search import SearchStack, open_stack
+from rag.settings import Settings
+
+
+@dataclass(slots=True)
+class Pipeline:
+    stack: SearchStack
+    table: FactTable
+    composer: Composer
+
+
+def open_pipeline(settings: Settings, *, progress: bool = True) -> Pipeline:
+    stack = open_stack(settings, progress=progress)
+    index = stack.index
+    table = build_table(index.clauses, index.documents, index.providers)
+    return Pipeline(stack, table, Composer(stack.retriever, table))
