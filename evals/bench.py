@@ -132,6 +132,13 @@ def bench_bundled(settings: Settings, repeats: int) -> dict[str, Any]:
     latency = {f"ours {mode}": timed(search_fn(retriever, mode, 5), questions, repeats) for mode in MODES}
     for name, fn in peers(retriever, 5).items():
         latency[name] = timed(fn, questions, repeats)
+    from evals.answers import UNANSWERABLE
+    from rag.answer import Composer
+    from rag.facts import build_table
+
+    composer = Composer(retriever, build_table(index.clauses, index.documents, index.providers))
+    asked = questions + [q.question for q in load_questions(corpus_texts, UNANSWERABLE)]
+    latency["ours ask (answer composed)"] = timed(composer.ask, asked, repeats)
     return {
         "corpus": {"documents": report.documents, "clauses": report.clauses, "texts_embedded": texts},
         "build_seconds": round(report.seconds, 2),

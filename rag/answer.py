@@ -18,9 +18,31 @@ from rag.retrieve import Hit, HybridRetriever, provider_names_in
 #: Cloud providers a user may ask about that are not in the corpus (general market names): naming one gets
 #: an honest "not in the contracts" instead of another provider's clauses.
 OTHER_PROVIDERS = (
-    "阿里云", "腾讯云", "华为云", "百度智能云", "百度云", "金山云", "优刻得", "UCloud", "青云", "QingCloud",
-    "天翼云", "移动云", "联通云", "火山引擎", "七牛云", "又拍云", "浪潮云", "AWS", "亚马逊云", "Azure",
-    "微软云", "谷歌云", "Google Cloud", "Oracle Cloud", "IBM Cloud",
+    "阿里云",
+    "腾讯云",
+    "华为云",
+    "百度智能云",
+    "百度云",
+    "金山云",
+    "优刻得",
+    "UCloud",
+    "青云",
+    "QingCloud",
+    "天翼云",
+    "移动云",
+    "联通云",
+    "火山引擎",
+    "七牛云",
+    "又拍云",
+    "浪潮云",
+    "AWS",
+    "亚马逊云",
+    "Azure",
+    "微软云",
+    "谷歌云",
+    "Google Cloud",
+    "Oracle Cloud",
+    "IBM Cloud",
 )
 
 #: Per-topic words a question must also contain, where the topic word alone is ambiguous
@@ -35,16 +57,20 @@ TOPIC_NEEDS = {
     "support": r"时间|几点|小时|多久|全天|24|什么时候|哪些|服务",
 }
 #: Words that ask, not say what about: left out when judging whether a clause covers a question.
-QUESTION_FILLER = frozenset(
-    "多少 多长 时间 什么 哪里 哪儿 哪个 怎么办 怎么 怎样 如何 几天 几 规定 约定 条款 协议 合同 服务商 平台 公司 他们 "
-    "我们 你们 要求 情况 问题 发生 需要 可以 能 一般 具体 有关 关于 提供".split()
+_FILLER = (
+    "多少 多长 时间 什么 哪里 哪儿 哪个 怎么办 怎么 怎样 如何 几天 几 规定 约定 条款 协议 合同 "
+    "服务商 平台 公司 他们 我们 你们 要求 情况 问题 发生 需要 可以 能 一般 具体 有关 关于 提供"
 )
+QUESTION_FILLER = frozenset(_FILLER.split())
 
 SHORT_CLAUSE = 120
 _SUPERLATIVE_MAX = r"最长|最高|最多|最大|最久|最严|最贵|最晚"
 _SUPERLATIVE_MIN = r"最短|最低|最少|最小|最快|最便宜|最宽松|最早"
 _LISTING = r"各家|分别|每家|各个|所有|哪些家|哪几家|都是|一般"
-_YES_NO = r"是否|能不能|能否|可不可以|可否|会不会|有没有|要不要|需不需要|需要.*吗|[吗么][？?]?\s*$"
+_YES_NO = (
+    r"是否|能不能|能否|可不可以|可否|会不会|有没有|要不要|需不需要|需要.*吗|吗[？?]?\s*$"
+    r"|(?<![什怎这那多])么[？?]?\s*$"  # 么 ends a yes/no question, but not 什么 / 怎么
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,14 +96,22 @@ def analyze(question: str, providers: Collection[Provider]) -> Analysis:
     if topic in TOPIC_NEEDS and not re.search(TOPIC_NEEDS[topic], question):
         topic = None
     attributes = tuple(k for k, a in ATTRIBUTES.items() if a.topic == topic) if topic else ()
-    direction = "max" if re.search(_SUPERLATIVE_MAX, question) else "min" if re.search(_SUPERLATIVE_MIN, question) else None
+    direction = (
+        "max"
+        if re.search(_SUPERLATIVE_MAX, question)
+        else "min"
+        if re.search(_SUPERLATIVE_MIN, question)
+        else None
+    )
     if unknown and not named:
         intent = "out_of_scope"
     elif direction and re.search(r"哪家|哪个|哪一家|谁|哪", question):
         intent = "superlative"
+    elif re.search(_LISTING, question):
+        intent = "listing"
     elif re.search(_YES_NO, question):
         intent = "yes_no"
-    elif re.search(_LISTING, question) or (topic and not named):
+    elif topic and not named:
         intent = "listing"
     elif topic:
         intent = "lookup"
@@ -95,7 +129,11 @@ class _Draft:
 
     def cite(self, citation: Citation) -> str:
         for n, existing in enumerate(self.citations, start=1):
-            if (existing.doc_id, existing.start, existing.end) == (citation.doc_id, citation.start, citation.end):
+            if (existing.doc_id, existing.start, existing.end) == (
+                citation.doc_id,
+                citation.start,
+                citation.end,
+            ):
                 return f"[{n}]"
         self.citations.append(citation)
         return f"[{len(self.citations)}]"
@@ -191,7 +229,9 @@ class Composer:
         clause_words = set(tokenizer.tokenize(" ".join((*hit.clause.heading_path, hit.clause.text))))
         explained = {w for w in words if w in clause_words}
         for key, expansion in tokenizer.synonyms.items():
-            if key in text and any(tokenizer.tokenize(e)[:1] and tokenizer.tokenize(e)[0] in clause_words for e in expansion):
+            if key in text and any(
+                tokenizer.tokenize(e)[:1] and tokenizer.tokenize(e)[0] in clause_words for e in expansion
+            ):
                 explained.update(w for w in words if w in key or key in w)
         idf = self.retriever.index.idf
         top = max(idf.values(), default=1.0)
@@ -224,8 +264,13 @@ class Composer:
         draft = _Draft()
         for hit in chosen:
             c = hit.clause
-            # A short clause is quoted whole (its sentences explain each other); a long one by its best sentence.
-            span = (c.start, c.end, c.text) if len(c.text) <= SHORT_CLAUSE else (hit.span.start, hit.span.end, hit.span.text)
+            # A short clause is quoted whole (its sentences explain each other), a long one by its best
+            # sentence.
+            span = (
+                (c.start, c.end, c.text)
+                if len(c.text) <= SHORT_CLAUSE
+                else (hit.span.start, hit.span.end, hit.span.text)
+            )
             citation = Citation(c.doc_id, c.provider, c.clause_id, *span)
             draft.add(f"{c.provider}合同第 {c.clause_id} 条：“{span[2]}”{draft.cite(citation)}")
         return Answer(question, "；".join(draft.parts) + "。", False, analysis.intent, tuple(draft.citations))
@@ -236,7 +281,9 @@ class Composer:
         question = question.strip()
         analysis = analyze(question, self.providers)
         if provider:
-            analysis = Analysis((provider,), (), analysis.topic, analysis.attributes, analysis.intent, analysis.direction)
+            analysis = Analysis(
+                (provider,), (), analysis.topic, analysis.attributes, analysis.intent, analysis.direction
+            )
         if analysis.intent == "out_of_scope":
             names = "、".join(analysis.unknown_providers)
             corpus = "、".join(self.table.providers)

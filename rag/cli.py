@@ -19,7 +19,7 @@ from index.e5_wheel import ModelError
 from index.load import LoadError
 from index.providers import ManifestError
 from index.store import IndexLoadError
-from rag.records import Answer, Citation, Clause, Provider
+from rag.records import Answer, Citation, Clause, Fact, Provider
 from rag.retrieve import MODES, Hit, provider_names_in, resolve_provider
 from rag.settings import Settings
 
@@ -191,7 +191,9 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     if not args.jsonl and not args.question:
         raise UsageError("give a question, or --jsonl to read one question per line from stdin")
     pipeline = open_pipeline(settings, progress=not args.jsonl)
-    provider = resolve_provider(args.provider, pipeline.stack.index.providers.values()) if args.provider else None
+    provider = (
+        resolve_provider(args.provider, pipeline.stack.index.providers.values()) if args.provider else None
+    )
     if args.jsonl:
         for line in sys.stdin:
             if line.strip():
@@ -215,7 +217,8 @@ def cmd_facts(args: argparse.Namespace, settings: Settings) -> int:
     table = open_pipeline(settings, progress=not (args.json or args.csv)).table
     rows = []
     for provider, attribute, facts in table.rows():
-        for fact in facts or [None]:
+        cells: list[Fact | None] = list(facts) or [None]
+        for fact in cells:
             rows.append(
                 {
                     "provider": provider,
@@ -234,20 +237,46 @@ def cmd_facts(args: argparse.Namespace, settings: Settings) -> int:
         import csv
 
         writer = csv.writer(sys.stdout)
-        writer.writerow(["provider", "attribute", "label", "value", "unit", "display", "doc_id", "clause_id",
-                         "start", "end", "text"])
+        writer.writerow(
+            [
+                "provider",
+                "attribute",
+                "label",
+                "value",
+                "unit",
+                "display",
+                "doc_id",
+                "clause_id",
+                "start",
+                "end",
+                "text",
+            ]
+        )
         for r in rows:
-            c = r["citation"] or {}
-            writer.writerow([r["provider"], r["attribute"], r["label"], r["value"], r["unit"], r["display"],
-                             c.get("doc_id", ""), c.get("clause_id", ""), c.get("start", ""), c.get("end", ""),
-                             c.get("text", "")])
+            c: dict[str, Any] = r["citation"] or {}  # type: ignore[assignment]
+            writer.writerow(
+                [
+                    r["provider"],
+                    r["attribute"],
+                    r["label"],
+                    r["value"],
+                    r["unit"],
+                    r["display"],
+                    c.get("doc_id", ""),
+                    c.get("clause_id", ""),
+                    c.get("start", ""),
+                    c.get("end", ""),
+                    c.get("text", ""),
+                ]
+            )
     else:
         for attribute, spec in ATTRIBUTES.items():
             print(f"{spec.label}")
             for provider in table.providers:
-                facts = table.cell(provider, attribute)
-                cells = "；".join(f"{f.display} [{f.citation.clause_id}]" for f in facts) or "未约定"
-                print(f"  {provider}: {cells}")
+                shown = "；".join(
+                    f"{f.display} [{f.citation.clause_id}]" for f in table.cell(provider, attribute)
+                )
+                print(f"  {provider}: {shown or '未约定'}")
     return 0
 
 

@@ -26,47 +26,152 @@ class Attribute:
     topic: str  # attributes of one topic are answered together (e.g. outage compensation)
     question_words: tuple[str, ...]  # words in a question that ask about it
     larger: str = "更长"  # what a larger value means, for comparisons
-    priority: int = 0  # when a question has words of two topics, the higher priority wins (a cause over a symptom)
+    priority: int = (
+        0  # when a question has words of two topics, the higher priority wins (a cause over a symptom)
+    )
 
 
 ATTRIBUTES: dict[str, Attribute] = {
     a.key: a
     for a in [
-        Attribute("data_retention", "合同终止后的数据保留期", "天", "data_retention",
-                  ("数据保留", "保留数据", "保留期", "保存数据", "数据保存", "保留多久", "删除数据", "数据删除",
-                   "数据销毁", "删我", "删掉", "保留我的数据", "保留原账号")),
+        Attribute(
+            "data_retention",
+            "合同终止后的数据保留期",
+            "天",
+            "data_retention",
+            (
+                "数据保留",
+                "保留数据",
+                "保留期",
+                "保存数据",
+                "数据保存",
+                "保留多久",
+                "删除数据",
+                "数据删除",
+                "数据销毁",
+                "删我",
+                "删掉",
+                "保留我的数据",
+                "保留原账号",
+            ),
+        ),
         Attribute("freeze_grace", "账户冻结后的宽限期", "天", "freeze", ("冻结", "解冻")),
-        Attribute("late_fee", "逾期付款滞纳金（每日）", "%/日", "late_fee",
-                  ("滞纳金", "逾期付款", "逾期支付", "欠费", "迟付", "晚付", "罚息", "罚款", "罚多少"), "更高"),
-        Attribute("liability_cap", "赔偿责任上限", "", "liability_cap",
-                  ("赔偿上限", "责任上限", "赔偿责任总额", "最多赔", "赔偿总额", "责任限额", "全部责任", "赔偿责任上限",
-                   "最高赔偿")),
-        Attribute("outage_multiplier", "故障赔偿（按故障时长的倍数）", "倍", "outage",
-                  ("故障", "宕机", "挂了", "中断", "停机", "不可用", "用不了", "补偿", "不能正常使用", "无法使用"),
-                  "更高"),
+        Attribute(
+            "late_fee",
+            "逾期付款滞纳金（每日）",
+            "%/日",
+            "late_fee",
+            ("滞纳金", "逾期付款", "逾期支付", "欠费", "迟付", "晚付", "罚息", "罚款", "罚多少"),
+            "更高",
+        ),
+        Attribute(
+            "liability_cap",
+            "赔偿责任上限",
+            "",
+            "liability_cap",
+            (
+                "赔偿上限",
+                "责任上限",
+                "赔偿责任总额",
+                "最多赔",
+                "赔偿总额",
+                "责任限额",
+                "全部责任",
+                "赔偿责任上限",
+                "最高赔偿",
+            ),
+        ),
+        Attribute(
+            "outage_multiplier",
+            "故障赔偿（按故障时长的倍数）",
+            "倍",
+            "outage",
+            ("故障", "宕机", "挂了", "中断", "停机", "不可用", "用不了", "补偿", "不能正常使用", "无法使用"),
+            "更高",
+        ),
         Attribute("outage_extension", "故障补偿（每故障1小时延长的服务时长）", "小时", "outage", ()),
         Attribute("outage_termination", "可解约的连续故障时长", "小时", "outage", ()),
-        Attribute("dispute", "争议解决", "", "dispute",
-                  ("争议", "纠纷", "管辖", "法院", "仲裁", "打官司", "起诉", "诉讼", "官司")),
-        Attribute("payment_methods", "付款方式", "", "payment",
-                  ("付款方式", "支付方式", "怎么付", "如何付", "怎么支付", "如何支付", "在线支付", "怎么交钱")),
-        Attribute("invoice_deadline", "申请发票的期限", "工作日", "invoice", ("发票", "开票", "专票", "普票")),
-        Attribute("termination_notice", "服务商终止或变更服务前的通知期", "天", "termination_notice",
-                  ("提前通知", "提前多少天", "提前多久", "提前几天", "通知期")),
+        Attribute(
+            "dispute",
+            "争议解决",
+            "",
+            "dispute",
+            ("争议", "纠纷", "管辖", "法院", "仲裁", "打官司", "起诉", "诉讼", "官司"),
+        ),
+        Attribute(
+            "payment_methods",
+            "付款方式",
+            "",
+            "payment",
+            ("付款方式", "支付方式", "怎么付", "如何付", "怎么支付", "如何支付", "在线支付", "怎么交钱"),
+        ),
+        Attribute(
+            "invoice_deadline", "申请发票的期限", "工作日", "invoice", ("发票", "开票", "专票", "普票")
+        ),
+        Attribute(
+            "termination_notice",
+            "服务商终止或变更服务前的通知期",
+            "天",
+            "termination_notice",
+            ("提前通知", "提前多少天", "提前多久", "提前几天", "通知期"),
+        ),
         Attribute("cure_period", "违约书面通知后的改正期", "天", "cure", ("改正", "纠正", "补救", "整改")),
-        Attribute("force_majeure_notice", "不可抗力的通知期限", "天", "force_majeure",
-                  ("不可抗力", "地震", "天灾", "洪水", "台风", "疫情")),
+        Attribute(
+            "force_majeure_notice",
+            "不可抗力的通知期限",
+            "天",
+            "force_majeure",
+            ("不可抗力", "地震", "天灾", "洪水", "台风", "疫情"),
+        ),
         Attribute("force_majeure_proof", "不可抗力的证明期限", "天", "force_majeure", ()),
-        Attribute("support_hours", "客服与故障报修时间", "", "support",
-                  ("客服", "售后", "报修", "工单", "技术支持时间", "7*24", "7×24", "全天候", "几点")),
+        Attribute(
+            "support_hours",
+            "客服与故障报修时间",
+            "",
+            "support",
+            ("客服", "售后", "报修", "工单", "技术支持时间", "7*24", "7×24", "全天候", "几点"),
+        ),
         Attribute("backup_responsibility", "数据备份责任", "", "backup", ("备份",)),
-        Attribute("attack_exemption", "黑客攻击、病毒等造成的中断是否免责", "", "attack",
-                  ("黑客", "病毒", "攻击", "被攻", "木马", "网络安全事故"), priority=1),
-        Attribute("confidentiality_survives", "保密义务在合同终止后是否继续有效", "bool", "confidentiality",
-                  ("保密",)),
-        Attribute("unilateral_changes", "服务商能否单方变更条款或收费", "bool", "unilateral",
-                  ("单方变更", "单方修改", "单方调整", "单方面变更", "单方面修改", "单方面调整", "随便改", "修改协议",
-                   "变更协议", "改条款", "修改条款", "调整条款", "改合同", "调整费用", "调整收费", "改价", "涨价")),
+        Attribute(
+            "attack_exemption",
+            "黑客攻击、病毒等造成的中断是否免责",
+            "",
+            "attack",
+            ("黑客", "病毒", "攻击", "被攻", "木马", "网络安全事故"),
+            priority=1,
+        ),
+        Attribute(
+            "confidentiality_survives",
+            "保密义务在合同终止后是否继续有效",
+            "bool",
+            "confidentiality",
+            ("保密",),
+        ),
+        Attribute(
+            "unilateral_changes",
+            "服务商能否单方变更条款或收费",
+            "bool",
+            "unilateral",
+            (
+                "单方变更",
+                "单方修改",
+                "单方调整",
+                "单方面变更",
+                "单方面修改",
+                "单方面调整",
+                "随便改",
+                "修改协议",
+                "变更协议",
+                "改条款",
+                "修改条款",
+                "调整条款",
+                "改合同",
+                "调整费用",
+                "调整收费",
+                "改价",
+                "涨价",
+            ),
+        ),
     ]
 }
 
@@ -99,7 +204,9 @@ def provider_roles(text: str, provider: Provider) -> tuple[str, ...]:
     for role in ("甲方", "乙方"):
         for m in re.finditer(rf"{role}\s*[：:]\s*([^\n]{{0,60}})", text):
             head = m.group(1)
-            if head.startswith(("指为您提供", "指提供", "为您提供")) or (provider.entity and provider.entity in head):
+            if head.startswith(("指为您提供", "指提供", "为您提供")) or (
+                provider.entity and provider.entity in head
+            ):
                 roles.append(role)
                 break
     return tuple(roles)
@@ -145,7 +252,6 @@ def late_fee(s: Sentence) -> list[tuple[str, Extracted]]:
         return []
     r = found[0]
     per_day = re.search(r"按日|每日|每天|天数|/日|日计", p) is not None
-    unit = "%/日" if per_day else "%"
     display = f"每日 {r.value:g}%" if per_day else f"{r.value:g}%"
     return [("late_fee", (r.value if per_day else None, display, r.text, ""))]
 
@@ -156,12 +262,23 @@ def liability_cap(s: Sentence) -> list[tuple[str, Extracted]]:
         return []
     share = _first(r"年服务费[^。；]{0,8}?(\d+(?:\.\d+)?)\s*[%％]", p)
     if share:
-        return [("liability_cap", (f"年服务费的 {share.group(1)}%", f"违约所涉服务年服务费总额的 {share.group(1)}%",
-                                   share.group(0), ""))]
+        return [
+            (
+                "liability_cap",
+                (
+                    f"年服务费的 {share.group(1)}%",
+                    f"违约所涉服务年服务费总额的 {share.group(1)}%",
+                    share.group(0),
+                    "",
+                ),
+            )
+        ]
     amount = money(p)
     if amount:
         return [("liability_cap", (f"{amount[0].value:g} 元", f"{amount[0].value:g} 元", amount[0].text, ""))]
-    breached = _first(r"不超过[^。；]{0,10}?(违约服务|违约所涉服务|该服务|相应服务)[^。；]{0,10}?费用[^。；]{0,4}", p)
+    breached = _first(
+        r"不超过[^。；]{0,10}?(违约服务|违约所涉服务|该服务|相应服务)[^。；]{0,10}?费用[^。；]{0,4}", p
+    )
     if breached:
         return [("liability_cap", ("违约服务的费用", "违约服务对应的服务费用总额", breached.group(0), ""))]
     paid = _first(r"不超过[^。；]{0,30}?(支付|缴纳|交纳)[^。；]{0,12}?费用", p)
@@ -179,7 +296,11 @@ def outage(s: Sentence) -> list[tuple[str, Extracted]]:
         for m in multiples(segment):
             qualifier = segment.split("按", 1)[0].strip() if "按" in segment else ""
             qualifier = "" if len(qualifier) > 8 else qualifier
-            shown = f"{qualifier}按故障时长的 {m.value:g} 倍赔偿" if qualifier else f"按故障时长的 {m.value:g} 倍赔偿"
+            shown = (
+                f"{qualifier}按故障时长的 {m.value:g} 倍赔偿"
+                if qualifier
+                else f"按故障时长的 {m.value:g} 倍赔偿"
+            )
             out.append(("outage_multiplier", (m.value, shown, m.text, qualifier)))
     hours = [d for d in durations(p) if d.unit == "小时"]
     ext = _first(r"延长\s*(\d+|[一二三四五六七八九十两]+)\s*(个)?小时", p)
@@ -254,7 +375,12 @@ def termination_notice(s: Sentence) -> list[tuple[str, Extracted]]:
     m = _first(r"提前[^，。；]{0,6}?(\d+|[一二三四五六七八九十两]+)\s*(个)?(自然日|工作日|日|天)", p)
     if m and re.search(r"通知|通告|公告", p):
         d = durations(m.group(0))[0]
-        return [("termination_notice", (d.value if d.unit == "天" else None, f"提前 {d.text}通知", m.group(0), ""))]
+        return [
+            (
+                "termination_notice",
+                (d.value if d.unit == "天" else None, f"提前 {d.text}通知", m.group(0), ""),
+            )
+        ]
     vague = _first(r"(应|须|需)?提前(进行)?通知", p)
     if vague:
         return [("termination_notice", (None, "提前通知（未约定天数）", vague.group(0), ""))]
@@ -263,7 +389,10 @@ def termination_notice(s: Sentence) -> list[tuple[str, Extracted]]:
 
 def cure_period(s: Sentence) -> list[tuple[str, Extracted]]:
     p = s.plain
-    m = _first(r"书面通知[^，。；]{0,6}?(\d+|[一二三四五六七八九十两]+)\s*(个)?(自然日|工作日|日|天)内[^。；]{0,8}(改正|纠正|补救|整改)", p)
+    m = _first(
+        r"书面通知[^，。；]{0,6}?(\d+|[一二三四五六七八九十两]+)\s*(个)?(自然日|工作日|日|天)内[^。；]{0,8}(改正|纠正|补救|整改)",
+        p,
+    )
     if not m:
         return []
     d = durations(m.group(0))[0]
@@ -308,10 +437,16 @@ def backup_responsibility(s: Sentence) -> list[tuple[str, Extracted]]:
     p = s.plain
     if "备份" not in p or "数据" not in p or not re.search(r"义务|责任|应|自行|负责", p):
         return []
-    user = _first(r"(备份[^，。；]{0,8}(系|是)(您|用户)|(您|用户)[^，。；]{0,6}(应|须|需)[^，。；]{0,8}备份)", p)
+    user = _first(
+        r"(备份[^，。；]{0,8}(系|是)(您|用户)|(您|用户)[^，。；]{0,6}(应|须|需)[^，。；]{0,8}备份)", p
+    )
     if user:
         return [("backup_responsibility", ("用户", "由用户自行备份", user.group(0), ""))]
-    if s.mentions_self() and re.search(r"(负责|为您|提供)[^，。；]{0,6}备份", p) and not re.search(r"不保证|不意味", p):
+    if (
+        s.mentions_self()
+        and re.search(r"(负责|为您|提供)[^，。；]{0,6}备份", p)
+        and not re.search(r"不保证|不意味", p)
+    ):
         m = _first(r"(负责|为您|提供)[^，。；]{0,6}备份", p)
         return [("backup_responsibility", ("服务商", "由服务商备份", m.group(0) if m else "备份", ""))]
     return []
@@ -334,7 +469,10 @@ def confidentiality_survives(s: Sentence) -> list[tuple[str, Extracted]]:
     heading = " ".join(s.clause.heading_path)
     if "保密" not in p + heading:
         return []
-    m = _first(r"(不因[^，。；]{0,8}终止而失效|终止后[^，。；]{0,4}(仍|继续)?[^，。；]{0,2}有效|(届满|期满)后[^，。；]{0,4}持续有效|继续存在)", p)
+    m = _first(
+        r"(不因[^，。；]{0,8}终止而失效|终止后[^，。；]{0,4}(仍|继续)?[^，。；]{0,2}有效|(届满|期满)后[^，。；]{0,4}持续有效|继续存在)",
+        p,
+    )
     if not m:
         return []
     if "继续存在" in m.group(0) and "保密" not in p:
@@ -405,7 +543,11 @@ def extract_facts(
             roles[clause.doc_id] = provider_roles(documents[clause.doc_id].text, provider)
         self_names = (*provider.names, *GENERIC_SELF, *roles[clause.doc_id])
         context = strip_markup(" ".join((*clause.heading_path, clause.text)))
-        parent = by_id.get((clause.doc_id, clause.clause_id.rsplit(".", 1)[0])) if "." in clause.clause_id else None
+        parent = (
+            by_id.get((clause.doc_id, clause.clause_id.rsplit(".", 1)[0]))
+            if "." in clause.clause_id
+            else None
+        )
         parent_text = strip_markup(parent.text) if parent is not None else ""
         for span in clause.sentences:
             sentence = Sentence(clause, span, strip_markup(span.text), context, parent_text, self_names)
@@ -418,9 +560,20 @@ def extract_facts(
                     if dedupe in seen:
                         continue
                     seen.add(dedupe)
-                    citation = Citation(clause.doc_id, clause.provider, clause.clause_id, span.start, span.end, span.text)
+                    citation = Citation(
+                        clause.doc_id, clause.provider, clause.clause_id, span.start, span.end, span.text
+                    )
                     facts.append(
-                        Fact(clause.provider, key, value, ATTRIBUTES[key].unit, display, wording, citation, qualifier)
+                        Fact(
+                            clause.provider,
+                            key,
+                            value,
+                            ATTRIBUTES[key].unit,
+                            display,
+                            wording,
+                            citation,
+                            qualifier,
+                        )
                     )
     return facts
 
@@ -439,6 +592,8 @@ class FactTable:
         return [(p, a, self.cell(p, a)) for p in self.providers for a in ATTRIBUTES]
 
 
-def build_table(clauses: Iterable[Clause], documents: dict[str, Document], providers: dict[str, Provider]) -> FactTable:
+def build_table(
+    clauses: Iterable[Clause], documents: dict[str, Document], providers: dict[str, Provider]
+) -> FactTable:
     names = tuple(dict.fromkeys(p.name for p in providers.values()))
     return FactTable(names, tuple(extract_facts(clauses, documents, providers)))

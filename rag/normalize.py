@@ -10,7 +10,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 _SMALL_UNITS = {"十": 10, "百": 100, "千": 1000}
 _BIG_UNITS = {"万": 10_000, "亿": 100_000_000}
 CN_NUM = "零〇一二三四五六七八九十百千万亿两"
@@ -42,7 +55,17 @@ def parse_number(text: str) -> float | None:
 
 
 #: Days per unit. Working days are kept as working days (a unit of their own), never converted.
-DAY_UNITS = {"自然日": 1.0, "日历日": 1.0, "日": 1.0, "天": 1.0, "周": 7.0, "星期": 7.0, "个月": 30.0, "月": 30.0, "年": 365.0}
+DAY_UNITS = {
+    "自然日": 1.0,
+    "日历日": 1.0,
+    "日": 1.0,
+    "天": 1.0,
+    "周": 7.0,
+    "星期": 7.0,
+    "个月": 30.0,
+    "月": 30.0,
+    "年": 365.0,
+}
 HOUR_UNITS = {"小时": 1.0, "个小时": 1.0}
 
 
@@ -54,7 +77,9 @@ class Quantity:
 
     def show(self) -> str:
         number = f"{self.value:g}"
-        return {"%/日": f"每日 {number}%", "%": f"{number}%", "倍": f"{number} 倍"}.get(self.unit, f"{number} {self.unit}")
+        return {"%/日": f"每日 {number}%", "%": f"{number}%", "倍": f"{number} 倍"}.get(
+            self.unit, f"{number} {self.unit}"
+        )
 
 
 _DURATION = re.compile(rf"({NUMBER})\s*(个)?\s*(自然日|日历日|工作日|小时|周|星期|个月|月|年|日|天)")

@@ -110,7 +110,7 @@ class Fact:
     """One typed fact read from a clause by rule: who, what, the normalised value and its source words.
 
     ``value`` is a number in ``unit`` (days, hours, %/日, 倍 …), a boolean, or None when the clause states the
-    attribute without a number (e.g. 提前通知 with no period). ``display`` is the value as the answer states it.
+    attribute without a number (e.g. 提前通知 with no period); ``display`` is the value as an answer gives it.
     """
 
     provider: str

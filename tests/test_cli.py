@@ -181,3 +181,54 @@ def test_invalid_fusion_setting_lists_the_valid_values(
     assert code == 2 and err.startswith(
         "error: invalid setting RAG_FUSION: Input should be 'rrf' or 'weighted'"
     )
+
+
+def test_ask_json_has_answer_citations_and_intent(
+    capsys: pytest.CaptureFixture[str], hashing_env: Path
+) -> None:
+    code, out, _ = run(capsys, "ask", "哪家数据保留期最长？", "--json")
+    row = json.loads(out)
+    assert code == 0
+    assert set(row) == {"question", "answer", "refused", "intent", "citations"}
+    assert row["intent"] == "superlative" and row["refused"] is False
+    assert row["answer"].startswith("合同终止后的数据保留期最长的是码尚云")
+    for n, citation in enumerate(row["citations"], start=1):
+        assert set(citation) == {"n", "doc_id", "provider", "clause_id", "start", "end", "text"}
+        assert citation["n"] == n and f"[{n}]" in row["answer"]
+        text = (BUNDLED_CONTRACTS / citation["doc_id"]).read_text(encoding="utf-8")
+        assert text[citation["start"] : citation["end"]] == citation["text"]
+
+
+def test_ask_jsonl_and_refusal(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, hashing_env: Path
+) -> None:
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("西部数码逾期付款怎么收滞纳金？\n阿里云的滞纳金是多少？\n"))
+    code, out, _ = run(capsys, "ask", "--jsonl")
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and len(rows) == 2
+    assert "0.3%" in rows[0]["answer"] and rows[0]["citations"][0]["clause_id"] == "2.2.2"
+    assert rows[1]["refused"] is True and rows[1]["citations"] == []
+
+
+def test_ask_plain_lists_the_citations(capsys: pytest.CaptureFixture[str], hashing_env: Path) -> None:
+    code, out, _ = run(capsys, "ask", "西部数码逾期付款怎么收滞纳金？")
+    assert code == 0
+    first, second = out.splitlines()[:2]
+    assert first == "西部数码：每日 0.3%，“滞纳金=应付服务费用*0.3%*拖欠天数”[1]。"
+    assert second.startswith("  [1] 西部数码 第 2.2.2 条（004_ff0b5367f7bd4376.txt ")
+
+
+def test_facts_json_and_csv(capsys: pytest.CaptureFixture[str], hashing_env: Path) -> None:
+    code, out, _ = run(capsys, "facts", "--json")
+    rows = json.loads(out)
+    assert code == 0
+    cell = next(r for r in rows if r["provider"] == "码尚云" and r["attribute"] == "data_retention")
+    assert cell["value"] == 30.0 and cell["citation"]["clause_id"] == "4.3"
+    missing = next(r for r in rows if r["provider"] == "西部数码" and r["attribute"] == "data_retention")
+    assert missing["display"] == "未约定" and missing["citation"] is None
+    code, out, _ = run(capsys, "facts", "--csv")
+    lines = out.splitlines()
+    assert lines[0].startswith("provider,attribute,label,value,unit,display,doc_id,clause_id,start,end,text")
+    assert any(line.startswith("西部数码,late_fee,") and ",2.2.2," in line for line in lines)

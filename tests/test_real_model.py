@@ -96,3 +96,20 @@ def test_colloquial_question_finds_the_compensation_clauses(real_retriever: Hybr
     found = {(h.clause.provider, h.clause.clause_id) for h in hits}
     assert ("码尚云", "8.2") in found
     assert ("西部数码", "4.7") in found
+
+
+def test_answers_meet_their_targets_with_the_real_model(real_retriever: HybridRetriever) -> None:
+    from evals.answers import UNANSWERABLE, evaluate_answers, load_answer_gold
+    from rag.answer import Composer
+    from rag.facts import build_table
+
+    index = real_retriever.index
+    composer = Composer(real_retriever, build_table(index.clauses, index.documents, index.providers))
+    texts = {d: doc.text for d, doc in index.documents.items()}
+    questions = load_questions(texts) + load_questions(texts, UNANSWERABLE)
+    scores, _ = evaluate_answers(composer.ask, questions, load_answer_gold(), texts)
+    assert scores["citation_precision"] >= 0.95
+    assert scores["citation_recall"] >= 0.90
+    assert scores["answer_accuracy"] >= 0.90
+    assert scores["refusal_accuracy"] == 1.0
+    assert scores["exact_spans"] == 1.0

@@ -1,0 +1,159 @@
+"""The composer: intents, cited lookups, comparisons that follow the contracts, honest refusals."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from index.embed import HashingEmbedder
+from index.store import build_index, load_index
+from rag.answer import Composer, analyze
+from rag.facts import build_table
+from rag.records import Answer, Provider
+from rag.retrieve import HybridRetriever
+from rag.settings import BUNDLED_CONTRACTS
+
+STARRY = (
+    "星河云服务协议\n本协议是杭州星河数据科技有限公司（以下简称“星河云”）与您订立的协议。\n"
+    "一、 数据与费用\n"
+    "1. 服务期满或协议终止后，星河云将继续保存您的数据 90 个自然日，逾期删除。\n"
+    "2. 逾期付款的，星河云每日按应付金额的千分之一收取滞纳金。\n"
+)
+
+
+def composer_for(folder: Path, index_dir: Path) -> Composer:
+    embedder = HashingEmbedder()
+    build_index(folder, index_dir, embedder)
+    index = load_index(index_dir, embedder)
+    return Composer(
+        HybridRetriever(index, embedder), build_table(index.clauses, index.documents, index.providers)
+    )
+
+
+@pytest.fixture(scope="module")
+def bundled_composer(hashing_index_dir: Path) -> Composer:
+    embedder = HashingEmbedder()
+    index = load_index(hashing_index_dir, embedder)
+    return Composer(
+        HybridRetriever(index, embedder), build_table(index.clauses, index.documents, index.providers)
+    )
+
+
+@pytest.fixture(scope="module")
+def extended_composer(tmp_path_factory: pytest.TempPathFactory) -> Composer:
+    folder = tmp_path_factory.mktemp("contracts")
+    for path in BUNDLED_CONTRACTS.iterdir():
+        shutil.copy(path, folder)
+    (folder / "星河.txt").write_text(STARRY, encoding="utf-8")
+    return composer_for(folder, tmp_path_factory.mktemp("index"))
+
+
+def check_citations(answer: Answer, composer: Composer) -> None:
+    """Every marker has a citation, every citation a marker, and each is the exact text."""
+    markers = {int(n) for n in re.findall(r"\[(\d+)\]", answer.answer)}
+    assert markers == set(range(1, len(answer.citations) + 1))
+    documents = composer.retriever.index.documents
+    for c in answer.citations:
+        assert documents[c.doc_id].text[c.start : c.end] == c.text
+
+
+PROVIDERS = [
+    Provider("码尚云", "上海码昶信息技术咨询中心"),
+    Provider("西部数码", "成都西维数码科技有限公司"),
+    Provider("京东云-微电云", "京东云计算有限公司", ("京东云", "微电云")),
+]
+
+
+@pytest.mark.parametrize(
+    ("question", "intent", "topic", "providers"),
+    [
+        ("哪家数据保留期最长？", "superlative", "data_retention", ()),
+        ("哪家滞纳金最低？", "superlative", "late_fee", ()),
+        ("西部数码逾期付款怎么收滞纳金？", "lookup", "late_fee", ("西部数码",)),
+        ("各家的争议解决方式分别是什么？", "listing", "dispute", ()),
+        ("码尚云的保密条款在协议终止后还有效吗？", "yes_no", "confidentiality", ("码尚云",)),
+        ("京东云能不能拿我们公司当案例去做推广？", "yes_no", None, ("京东云-微电云",)),
+        ("阿里云的数据保留期是多久？", "out_of_scope", "data_retention", ()),
+        ("码尚云账上没钱了会发生什么？", "open", None, ("码尚云",)),
+        ("平台挂了一整天我能拿到什么补偿？", "listing", "outage", ()),
+        ("码尚云被黑客攻了导致我用不了，他们要负责吗？", "yes_no", "attack", ("码尚云",)),
+    ],
+)
+def test_question_analysis(question: str, intent: str, topic: str | None, providers: tuple[str, ...]) -> None:
+    analysis = analyze(question, PROVIDERS)
+    assert (analysis.intent, analysis.topic, analysis.providers) == (intent, topic, providers)
+
+
+def test_longest_retention_names_the_winner_first_with_citations(bundled_composer: Composer) -> None:
+    answer = bundled_composer.ask("哪家数据保留期最长？")
+    assert not answer.refused and answer.intent == "superlative"
+    text = answer.answer
+    assert text.index("码尚云") < text.index("讯众云通信") < text.index("软通云商城")
+    assert "30 个自然日" in text and "7日" in text
+    assert "京东云-微电云、西部数码的合同未约定" in text
+    check_citations(answer, bundled_composer)
+    assert [c.clause_id for c in answer.citations] == ["4.3", "5.(3)", "八.1"]
+
+
+def test_a_new_contract_changes_the_comparison(extended_composer: Composer) -> None:
+    longest = extended_composer.ask("哪家数据保留期最长？")
+    assert re.search(r"最长的是星河云：.*90 个自然日", longest.answer)
+    assert longest.answer.index("星河云") < longest.answer.index("码尚云")
+    highest = extended_composer.ask("哪家滞纳金最高？")
+    assert re.search(r"最高的是西部数码.*其次是星河云（每日 0.1%.*码尚云（每日 0.05%", highest.answer)
+    lowest = extended_composer.ask("哪家滞纳金最低？")
+    assert lowest.answer.startswith("逾期付款滞纳金（每日）最低的是码尚云")
+    check_citations(highest, extended_composer)
+
+
+def test_lookup_quotes_the_decisive_words(bundled_composer: Composer) -> None:
+    answer = bundled_composer.ask("西部数码逾期付款怎么收滞纳金？")
+    assert answer.answer == "西部数码：每日 0.3%，“滞纳金=应付服务费用*0.3%*拖欠天数”[1]。"
+    assert answer.citations[0].clause_id == "2.2.2"
+    assert "0.3%" in answer.citations[0].text
+
+
+def test_listing_covers_every_provider(bundled_composer: Composer) -> None:
+    answer = bundled_composer.ask("合同纠纷一般去哪里打官司？")
+    for forum in (
+        "北京仲裁委员会",
+        "上海市浦东新区人民法院",
+        "北京市大兴区",
+        "成都市青羊区人民法院",
+        "讯众云通信所在地",
+    ):
+        assert forum in answer.answer
+    assert len(answer.citations) == 5
+    check_citations(answer, bundled_composer)
+
+
+def test_yes_no_from_a_boolean_fact(bundled_composer: Composer) -> None:
+    answer = bundled_composer.ask("码尚云的保密条款在协议终止后还有效吗？")
+    assert answer.answer.startswith("码尚云：是，")
+    assert answer.citations[0].clause_id == "6.4"
+
+
+@pytest.mark.parametrize(
+    ("question", "fragment"),
+    [
+        ("阿里云的数据保留期是多久？", "没有阿里云的合同"),
+        ("京东云的滞纳金标准是多少？", "京东云-微电云的合同中没有关于逾期付款滞纳金（每日）的约定"),
+        ("西部数码的数据在服务终止后保留多久？", "西部数码的合同中没有关于合同终止后的数据保留期的约定"),
+        ("帮我写一首关于春天的诗", "没有能回答这个问题的约定"),
+        ("码尚云支持比特币付款吗？", "码尚云的合同中没有"),
+    ],
+)
+def test_refusals_say_so_and_cite_nothing(bundled_composer: Composer, question: str, fragment: str) -> None:
+    answer = bundled_composer.ask(question)
+    assert answer.refused
+    assert fragment in answer.answer
+    assert answer.citations == ()
+    assert "[" not in answer.answer
+
+
+def test_a_provider_not_named_in_the_question_can_be_given(bundled_composer: Composer) -> None:
+    answer = bundled_composer.ask("滞纳金怎么收？", provider="码尚云")
+    assert answer.answer.startswith("码尚云：每日 0.05%")

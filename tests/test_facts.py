@@ -1,0 +1,111 @@
+"""Facts read by rule from the bundled contracts (expectations written by hand) and from new contracts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from index.corpus import Corpus, build_corpus
+from rag.facts import FactTable, build_table
+
+A, B, C, D, E = "软通云商城", "讯众云通信", "码尚云", "京东云-微电云", "西部数码"
+
+
+@pytest.fixture(scope="module")
+def table(bundled: Corpus) -> FactTable:
+    return build_table(bundled.clauses, bundled.documents, bundled.providers)
+
+
+def values(table: FactTable, provider: str, attribute: str) -> list[tuple[object, str]]:
+    return [(f.value, f.citation.clause_id) for f in table.cell(provider, attribute)]
+
+
+EXPECTED = [
+    (C, "data_retention", (30.0, "4.3")),
+    (B, "data_retention", (7.0, "5.(3)")),
+    (A, "data_retention", (0.0, "八.2")),
+    (C, "freeze_grace", (30.0, "7.2.2")),
+    (C, "late_fee", (0.05, "7.4")),
+    (E, "late_fee", (0.3, "2.2.2")),
+    (C, "liability_cap", ("年服务费的 25%", "8.4")),
+    (E, "liability_cap", ("违约服务的费用", "7.6")),
+    (A, "liability_cap", ("已支付的费用", "九.3")),
+    (E, "outage_multiplier", (100.0, "4.7")),
+    (E, "outage_multiplier", (50.0, "4.7")),
+    (C, "outage_extension", (1.0, "8.2")),
+    (C, "outage_termination", (72.0, "8.2")),
+    (A, "dispute", ("仲裁：北京仲裁委员会", "十一.1")),
+    (C, "dispute", ("诉讼：上海市浦东新区人民法院", "10.2")),
+    (E, "dispute", ("诉讼：成都市青羊区人民法院", "10.2")),
+    (A, "invoice_deadline", (15.0, "六.2")),
+    (C, "termination_notice", (30.0, "7.3.4")),
+    (D, "termination_notice", (10.0, "12.3.(3)")),
+    (D, "cure_period", (10.0, "12.2.(1)")),
+    (E, "force_majeure_notice", (5.0, "8.3")),
+    (E, "force_majeure_proof", (20.0, "8.3")),
+    (C, "support_hours", ("7×24", "3.2.2.1")),
+    (C, "backup_responsibility", ("用户", "3.1.9")),
+    (E, "backup_responsibility", ("用户", "3.8")),
+    (C, "confidentiality_survives", (True, "6.4")),
+    (D, "confidentiality_survives", (True, "8.5")),
+    (C, "attack_exemption", ("免责", "9.2.1.4")),
+    (A, "unilateral_changes", (True, "一.2")),
+    (E, "unilateral_changes", (True, "3.1")),
+]
+
+
+@pytest.mark.parametrize(("provider", "attribute", "expected"), EXPECTED)
+def test_bundled_facts(table: FactTable, provider: str, attribute: str, expected: tuple[object, str]) -> None:
+    assert expected in values(table, provider, attribute)
+
+
+@pytest.mark.parametrize(
+    ("provider", "attribute"),
+    [
+        (D, "data_retention"),
+        (E, "data_retention"),
+        (D, "late_fee"),
+        (A, "late_fee"),
+        (B, "outage_multiplier"),
+    ],
+)
+def test_what_a_contract_does_not_say_stays_empty(table: FactTable, provider: str, attribute: str) -> None:
+    assert table.cell(provider, attribute) == []
+
+
+def test_every_fact_cites_exact_words_that_contain_its_wording(bundled: Corpus, table: FactTable) -> None:
+    assert len(table.facts) >= 40
+    for fact in table.facts:
+        c = fact.citation
+        assert bundled.documents[c.doc_id].text[c.start : c.end] == c.text
+        assert fact.wording in c.text
+        assert c.provider == fact.provider
+
+
+def test_numbers_stated_by_a_fact_occur_in_its_citation(table: FactTable) -> None:
+    for fact in table.facts:
+        if isinstance(fact.value, float) and fact.attribute not in ("outage_extension",) and fact.value:
+            number = f"{fact.value:g}"
+            assert number in fact.citation.text or any(
+                cn in fact.citation.text for cn in ("五日", "二十日", "一小时", "万分之五", "一个月")
+            ), (fact.attribute, fact.citation.text)
+
+
+NEW = (
+    "星河云服务协议\n本协议是杭州星河数据科技有限公司（以下简称“星河云”）与您订立的协议。\n"
+    "一、 数据与费用\n"
+    "1. 服务期满或协议终止后，星河云将继续保存您的数据 90 个自然日，逾期删除。\n"
+    "2. 逾期付款的，星河云每日按应付金额的千分之一收取滞纳金。\n"
+    "3. 因本协议产生的争议，提交杭州仲裁委员会仲裁解决。\n"
+)
+
+
+def test_a_new_contract_gets_its_own_facts(write_contract: Callable[..., Path]) -> None:
+    folder = write_contract("星河.txt", NEW).parent
+    corpus = build_corpus(folder)
+    table = build_table(corpus.clauses, corpus.documents, corpus.providers)
+    assert values(table, "星河云", "data_retention") == [(90.0, "一.1")]
+    assert values(table, "星河云", "late_fee") == [(pytest.approx(0.1), "一.2")]
+    assert values(table, "星河云", "dispute") == [("仲裁：杭州仲裁委员会", "一.3")]
