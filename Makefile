@@ -35,11 +35,10 @@ lint: $(STAMP) ## ruff (lint + format check) and mypy
 index: $(STAMP) ## build or update the search index over the contracts folder
 	$(BIN)/rag index
 
-run: $(STAMP) ## install, index and start the chat UI (for now: index, then show providers and a search)
+run: $(STAMP) ## install, index and answer a question (the chat UI arrives with a later issue)
 	$(BIN)/rag index
-	$(BIN)/rag providers
-	$(BIN)/rag search "平台挂了一整天我能拿到什么补偿？" --k 3
-	@echo "The chat UI arrives with a later issue; meanwhile try: $(BIN)/rag search \"你的问题\""
+	$(BIN)/rag ask "哪家数据保留期最长？"
+	@echo "Ask your own: $(BIN)/rag ask \"你的问题\"  (the chat UI arrives with a later issue)"
 
 api: $(STAMP) ## start the HTTP API (arrives with issue 5)
 	@echo "make api: the API arrives with the service/UI issue"; exit 2

@@ -26,23 +26,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from rag.markup import strip_markup
+from rag.normalize import parse_number
 from rag.records import Clause, ClauseKind, Document, Heading, Span
 
 CN_DIGITS = "零〇一二三四五六七八九十百千两"
-_CN_VALUES = {
-    "零": 0,
-    "〇": 0,
-    "一": 1,
-    "二": 2,
-    "两": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
 
 # Characters that, right after a dotted number, show it is a cross-reference or a quantity
 # (``11.5.14.2的试验``, ``2.2 和 2.3``, ``3.5%``, ``1.5倍``), not a clause number.
@@ -78,23 +65,10 @@ PREAMBLE_ID = "前言"
 
 def cn_to_int(text: str) -> int | None:
     """Value of a Chinese or Arabic numeral such as ``十一``, ``二十三``, ``105``; None if not a numeral."""
-    if text.isascii() and text.isdigit():
-        return int(text)
-    total, section, number = 0, 0, 0
-    units = {"十": 10, "百": 100, "千": 1000}
-    seen = False
-    for ch in text:
-        if ch in _CN_VALUES:
-            number = _CN_VALUES[ch]
-            seen = True
-        elif ch in units:
-            section += (number or 1) * units[ch]
-            number = 0
-            seen = True
-        else:
-            return None
-    total += section + number
-    return total if seen else None
+    if not ((text.isascii() and text.isdigit()) or (text and all(ch in CN_DIGITS for ch in text))):
+        return None
+    value = parse_number(text)
+    return int(value) if value is not None else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -111,15 +111,10 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _hit_json(hit: Hit) -> dict[str, Any]:
-    return {
-        "doc_id": hit.clause.doc_id,
-        "provider": hit.clause.provider,
-        "clause_id": hit.clause.clause_id,
-        "start": hit.span.start,
-        "end": hit.span.end,
-        "text": hit.span.text,
-        "score": round(hit.score, 6),
-    }
+    c, span = hit.clause, hit.span
+    row = _citation_json(0, Citation(c.doc_id, c.provider, c.clause_id, span.start, span.end, span.text))
+    del row["n"]
+    return {**row, "score": round(hit.score, 6)}
 
 
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
