@@ -30,7 +30,7 @@ test-fast: $(STAMP) ## run the tests that need no real model
 lint: $(STAMP) ## ruff (lint + format check) and mypy
 	$(BIN)/ruff check rag index ui evals tests
 	$(BIN)/ruff format --check rag index ui evals tests
-	$(BIN)/mypy rag index
+	$(BIN)/mypy rag index evals
 
 index: $(STAMP) ## build or update the search index over the contracts folder
 	$(BIN)/rag index

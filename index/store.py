@@ -40,7 +40,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from index.corpus import Corpus, build_corpus
+from index.corpus import build_corpus
 from index.embed import Embedder
 from index.load import LoadError
 from index.textproc import ChineseTokenizer, resources_hash, shared_tokenizer
@@ -500,13 +500,6 @@ def load_index(index_dir: Path, embedder: Embedder, verify: bool = True) -> Sear
         tokenizer,
         idf,
     )
-
-
-def stale_files(index: SearchIndex, corpus: Corpus) -> list[str]:
-    """Documents whose content differs between the contracts folder and the index."""
-    indexed = index.manifest.get("files", {})
-    current = {d: doc.content_hash for d, doc in corpus.documents.items()}
-    return sorted(d for d in set(indexed) | set(current) if indexed.get(d) != current.get(d))
 
 
 def progress_bar(iterable: Iterable[Any], total: int, desc: str) -> Iterable[Any]:

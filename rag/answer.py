@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from rag.facts import ATTRIBUTES, FactTable
 from rag.records import Answer, Citation, Fact, Provider
-from rag.retrieve import Hit, HybridRetriever, provider_names_in
+from rag.retrieve import Hit, HybridRetriever, provider_names_in, without_names
 
 #: Cloud providers a user may ask about that are not in the corpus (general market names): naming one gets
 #: an honest "not in the contracts" instead of another provider's clauses.
@@ -220,7 +220,6 @@ class Composer:
         providers' names do not count."""
         tokenizer = self.retriever.index.tokenizer
         named = [p for p in self.providers if p.name in providers]
-        from rag.retrieve import without_names
 
         text = without_names(question, named) if named else question
         words = [w for w in dict.fromkeys(tokenizer.tokenize(text)) if w not in QUESTION_FILLER]
@@ -229,9 +228,7 @@ class Composer:
         clause_words = set(tokenizer.tokenize(" ".join((*hit.clause.heading_path, hit.clause.text))))
         explained = {w for w in words if w in clause_words}
         for key, expansion in tokenizer.synonyms.items():
-            if key in text and any(
-                tokenizer.tokenize(e)[:1] and tokenizer.tokenize(e)[0] in clause_words for e in expansion
-            ):
+            if key in text and any(set(tokenizer.tokenize(e)) & clause_words for e in expansion):
                 explained.update(w for w in words if w in key or key in w)
         idf = self.retriever.index.idf
         top = max(idf.values(), default=1.0)

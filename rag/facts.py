@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from rag.markup import strip_markup
-from rag.normalize import durations, money, multiples, rates, service_hours
+from rag.normalize import durations, money, multiples, parse_number, rates, service_hours
 from rag.records import Citation, Clause, Document, Fact, Provider, Span
 
 
@@ -25,10 +25,8 @@ class Attribute:
     unit: str  # "天", "%/日", "倍", "小时", "工作日", "" (text), "bool"
     topic: str  # attributes of one topic are answered together (e.g. outage compensation)
     question_words: tuple[str, ...]  # words in a question that ask about it
-    larger: str = "更长"  # what a larger value means, for comparisons
-    priority: int = (
-        0  # when a question has words of two topics, the higher priority wins (a cause over a symptom)
-    )
+    # When a question has words of two topics the higher priority wins: a cause over a symptom (黑客, 挂了).
+    priority: int = 0
 
 
 ATTRIBUTES: dict[str, Attribute] = {
@@ -62,7 +60,6 @@ ATTRIBUTES: dict[str, Attribute] = {
             "%/日",
             "late_fee",
             ("滞纳金", "逾期付款", "逾期支付", "欠费", "迟付", "晚付", "罚息", "罚款", "罚多少"),
-            "更高",
         ),
         Attribute(
             "liability_cap",
@@ -87,7 +84,6 @@ ATTRIBUTES: dict[str, Attribute] = {
             "倍",
             "outage",
             ("故障", "宕机", "挂了", "中断", "停机", "不可用", "用不了", "补偿", "不能正常使用", "无法使用"),
-            "更高",
         ),
         Attribute("outage_extension", "故障补偿（每故障1小时延长的服务时长）", "小时", "outage", ()),
         Attribute("outage_termination", "可解约的连续故障时长", "小时", "outage", ()),
@@ -305,8 +301,6 @@ def outage(s: Sentence) -> list[tuple[str, Extracted]]:
     hours = [d for d in durations(p) if d.unit == "小时"]
     ext = _first(r"延长\s*(\d+|[一二三四五六七八九十两]+)\s*(个)?小时", p)
     if ext and hours:
-        from rag.normalize import parse_number
-
         extended = parse_number(ext.group(1)) or 0.0
         ratio = extended / hours[0].value if hours[0].value else None
         shown = f"每故障 {hours[0].value:g} 小时延长 {extended:g} 小时服务期"
