@@ -275,6 +275,14 @@ def cmd_facts(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from rag.api import serve
+
+    print(f"serving on http://{args.host}:{args.port} (widget: /widget, API docs: /docs)", file=sys.stderr)
+    serve(args.host, args.port, settings)
+    return 0
+
+
 def _mentioned(question: str, providers: list[Provider]) -> list[str] | None:
     return provider_names_in(question, providers) or None
 
@@ -314,6 +322,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--jsonl", action="store_true", help="read questions from stdin, one JSON line out each")
     p.set_defaults(func=cmd_ask)
+    p = sub.add_parser("serve", help="start the HTTP API and the embeddable widget")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    p.set_defaults(func=cmd_serve)
     return parser
 
 

@@ -39,9 +39,15 @@ def build(
     )
 
 
-def open_stack(settings: Settings, *, build_if_missing: bool = True, progress: bool = True) -> SearchStack:
+def open_stack(
+    settings: Settings,
+    *,
+    build_if_missing: bool = True,
+    progress: bool = True,
+    embedder: Embedder | None = None,
+) -> SearchStack:
     """Load the index (building it first if there is none) and a retriever over it."""
-    embedder = embedder_for(settings)
+    embedder = embedder or embedder_for(settings)
     report = None
     if build_if_missing and not index_exists(settings.index_dir):
         report = build(settings, embedder, progress=progress)

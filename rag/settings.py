@@ -45,7 +45,17 @@ class Settings(BaseSettings):
     index_kind: Literal["auto", "flat", "hnsw"] = Field(
         default="auto", description="FAISS index: exact, HNSW, or chosen by size (auto)."
     )
-    ann_threshold: int = Field(default=250_000, ge=1, description="Clause count above which auto picks HNSW.")
+    ann_threshold: int = Field(default=250_000, ge=1, description="Vector count above which auto picks HNSW.")
+    api_keys: list[str] = Field(
+        default_factory=list,
+        description="Keys accepted in X-API-Key (JSON list); none means no key is needed.",
+    )
+    cors_origins: list[str] = Field(default_factory=list, description="Origins allowed by CORS (JSON list).")
+    max_question_chars: int = Field(default=500, ge=1, le=10_000, description="Longest question accepted.")
+    max_body_bytes: int = Field(default=16_384, ge=256, description="Largest request body accepted.")
+    reload_check_seconds: float = Field(
+        default=2.0, ge=0.0, description="How often the API looks for a rebuilt index to swap in."
+    )
 
     @field_validator("contracts_dir", "index_dir", "model_cache_dir")
     @classmethod
