@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
+UI_PORT ?= 8501
 
 .DEFAULT_GOAL := help
 .PHONY: help install test test-fast lint index run api eval bench clean
@@ -17,6 +18,10 @@ $(STAMP): pyproject.toml
 	# CPU torch first: otherwise sentence-transformers pulls a multi-GB CUDA build.
 	$(BIN)/pip install torch==2.13.0
 	$(BIN)/pip install -e '.[dev]'
+	# The browser tests drive Debian's chromium (Playwright's own browser download cannot work here).
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
+		apt-get install -y -qq chromium fonts-wqy-microhei; } || \
+		echo "warning: install Debian's chromium (and a CJK font) for the browser tests"
 	touch $(STAMP)
 
 install: $(STAMP) ## create .venv/ and install everything (torch CPU first)
@@ -35,19 +40,20 @@ lint: $(STAMP) ## ruff (lint + format check) and mypy
 index: $(STAMP) ## build or update the search index over the contracts folder
 	$(BIN)/rag index
 
-run: $(STAMP) ## install, index and answer a question (the chat UI arrives with a later issue)
+run: $(STAMP) ## install, build the index and start the chat UI (prints its URL)
 	$(BIN)/rag index
-	$(BIN)/rag ask "哪家数据保留期最长？"
-	@echo "Ask your own: $(BIN)/rag ask \"你的问题\"  (the chat UI arrives with a later issue)"
+	@echo "Chat UI: http://127.0.0.1:$(UI_PORT)  (API and widget: make api)"
+	$(BIN)/streamlit run ui/app.py --server.address 127.0.0.1 --server.port $(UI_PORT) \
+		--server.headless true --browser.gatherUsageStats false
 
 api: $(STAMP) ## start the HTTP API and widget on 127.0.0.1:8000 (index built first)
 	$(BIN)/rag index
 	$(BIN)/rag serve
 
-eval: $(STAMP) ## measure retrieval on the dev set (bm25 / dense / hybrid); fails on a regression
+eval: $(STAMP) ## measure retrieval and answers with baselines; fails on a regression
 	$(BIN)/python -m evals.run
 
-bench: $(STAMP) ## build and search benchmarks, bundled corpus and 100k clauses, with peers
+bench: $(STAMP) ## build, search, ask and load benchmarks with peers (about 12 minutes)
 	$(BIN)/python -m evals.bench
 
 clean: ## remove the virtualenv, caches and built indexes

@@ -201,6 +201,110 @@ def bench_synthetic(n_clauses: int, repeats: int, kind: str) -> dict[str, Any]:
     }
 
 
+def bench_load(settings: Settings, clients: int, seconds: float) -> dict[str, Any]:
+    """``clients`` concurrent loops posting mixed questions to ``/v1/ask`` on 127.0.0.1 for ``seconds``;
+    a third of the way in, a contract changes and ``rag index`` runs: the server must swap without a
+    failed request."""
+    import os
+    import random
+    import shutil
+    import socket
+    import subprocess
+    import threading
+    import urllib.request
+    from concurrent.futures import ThreadPoolExecutor
+
+    import httpx
+
+    from evals.answers import UNANSWERABLE
+    from rag.search import embedder_for
+
+    corpus_texts = {d: doc.text for d, doc in build_corpus(BUNDLED_CONTRACTS).documents.items()}
+    questions = [q.question for q in load_questions(corpus_texts)]
+    questions += [q.question for q in load_questions(corpus_texts, UNANSWERABLE)]
+    with tempfile.TemporaryDirectory() as tmp:
+        folder, index_dir = Path(tmp) / "contracts", Path(tmp) / "index"
+        shutil.copytree(BUNDLED_CONTRACTS, folder)
+        embedder = embedder_for(settings)
+        build_index(folder, index_dir, embedder)
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        env = {
+            **os.environ,
+            "RAG_CONTRACTS_DIR": str(folder),
+            "RAG_INDEX_DIR": str(index_dir),
+            "RAG_RELOAD_CHECK_SECONDS": "1",
+        }
+        rag = str(Path(sys.executable).parent / "rag")
+        server = subprocess.Popen(
+            [rag, "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 120
+            while True:
+                try:
+                    with urllib.request.urlopen(f"{base}/readyz", timeout=2) as r:
+                        first_build = json.loads(r.read())["build"]
+                        break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.5)
+            stop_at = time.monotonic() + seconds
+            samples: list[float] = []
+            errors: list[str] = []
+            lock = threading.Lock()
+
+            def client(seed: int) -> None:
+                rng = random.Random(seed)
+                with httpx.Client(base_url=base, timeout=30) as http:
+                    while time.monotonic() < stop_at:
+                        question = rng.choice(questions)
+                        started = time.perf_counter()
+                        try:
+                            response = http.post("/v1/ask", json={"question": question})
+                            ok = response.status_code == 200
+                            problem = "" if ok else f"HTTP {response.status_code}"
+                        except httpx.HTTPError as exc:
+                            ok, problem = False, type(exc).__name__
+                        elapsed = (time.perf_counter() - started) * 1000
+                        with lock:
+                            samples.append(elapsed) if ok else errors.append(problem)
+
+            with ThreadPoolExecutor(clients) as pool:
+                futures = [pool.submit(client, i) for i in range(clients)]
+                time.sleep(seconds / 3)
+                changed = folder / "002_111862d00bf5977e.txt"
+                changed.write_text(
+                    changed.read_text(encoding="utf-8") + "12. 补充条款\n12.1 本条为压力测试追加。\n",
+                    encoding="utf-8",
+                )
+                reindex_started = time.perf_counter()
+                build_index(folder, index_dir, embedder)
+                reindex_s = time.perf_counter() - reindex_started
+                for future in futures:
+                    future.result()
+            with urllib.request.urlopen(f"{base}/readyz", timeout=5) as r:
+                last_build = json.loads(r.read())["build"]
+        finally:
+            server.terminate()
+            server.wait(timeout=15)
+    total = len(samples) + len(errors)
+    return {
+        "clients": clients,
+        "seconds": seconds,
+        "requests": total,
+        "errors": len(errors),
+        "error_kinds": sorted(set(errors)),
+        "throughput_rps": round(total / seconds, 1),
+        **percentiles(samples),
+        "reindex_seconds": round(reindex_s, 1),
+        "index_swapped": first_build != last_build,
+    }
+
+
 def print_table(title: str, latency: dict[str, dict[str, float]]) -> None:
     print(f"\n{title}\n| method | p50 ms | p95 ms | n |\n|---|---|---|---|")
     for name, row in latency.items():
@@ -212,6 +316,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--synthetic", type=int, default=101_000, help="synthetic clauses (0 to skip)")
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument(
+        "--clients", type=int, default=20, help="concurrent clients in the load test (0 to skip)"
+    )
+    parser.add_argument("--load-seconds", type=float, default=60.0, help="duration of the load test")
     args = parser.parse_args(argv)
 
     settings = Settings()
@@ -239,6 +347,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"search at {s['clauses']} clauses ({kind}), query embedding excluded",
                 s["latency_excluding_query_embedding"],
             )
+    if args.clients:
+        load = bench_load(settings, args.clients, args.load_seconds)
+        result["load"] = load
+        print(
+            f"\nload: {load['clients']} clients × {load['seconds']:g} s on 127.0.0.1 against POST /v1/ask: "
+            f"{load['requests']} requests, {load['errors']} errors {load['error_kinds'] or ''}, "
+            f"{load['throughput_rps']} req/s, p50 {load['p50_ms']} ms, p95 {load['p95_ms']} ms; "
+            f"reindex during the run took {load['reindex_seconds']} s, index swapped: {load['index_swapped']}"
+        )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
     print(f"\nwrote {args.out}")

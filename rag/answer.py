@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from rag.facts import ATTRIBUTES, FactTable
 from rag.records import Answer, Citation, Fact, Provider
@@ -277,10 +277,8 @@ class Composer:
     def ask(self, question: str, provider: str | None = None) -> Answer:
         question = question.strip()
         analysis = analyze(question, self.providers)
-        if provider:
-            analysis = Analysis(
-                (provider,), (), analysis.topic, analysis.attributes, analysis.intent, analysis.direction
-            )
+        if provider and analysis.intent != "out_of_scope":  # a filter never overrides 阿里云 in the question
+            analysis = replace(analysis, providers=(provider,))
         if analysis.intent == "out_of_scope":
             names = "、".join(analysis.unknown_providers)
             corpus = "、".join(self.table.providers)
