@@ -31,7 +31,7 @@ from pydantic import BaseModel, Field
 from rag.facts import ATTRIBUTES
 from rag.pipeline import Pipeline, open_pipeline
 from rag.records import Citation, Clause
-from rag.retrieve import resolve_provider
+from rag.retrieve import provider_names_in, resolve_provider
 from rag.settings import Settings
 
 log = logging.getLogger("rag.api")
@@ -442,8 +442,6 @@ def create_app(settings: Settings | None = None, holder: PipelineHolder | None =
             raise HTTPException(
                 422, f"q: {len(q)} characters, over the limit of {settings.max_question_chars}"
             )
-        from rag.retrieve import provider_names_in
-
         index = p.stack.index
         named = provider_name(p, provider)
         wanted = [named] if named else provider_names_in(q, index.providers.values()) or None

@@ -12,10 +12,13 @@ from rag.settings import BUNDLED_CONTRACTS, Settings
 
 
 def _app():  # type: ignore[no-untyped-def]
+    import atexit
+    import shutil
     import tempfile
     from pathlib import Path
 
     index_dir = Path(tempfile.mkdtemp(prefix="rag-schema-"))
+    atexit.register(shutil.rmtree, index_dir, True)
     build_index(BUNDLED_CONTRACTS, index_dir, HashingEmbedder())
     config = Settings(index_dir=index_dir, embed_model="hashing")
     holder = PipelineHolder(config)
