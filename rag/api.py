@@ -32,6 +32,7 @@ from rag.facts import ATTRIBUTES
 from rag.pipeline import Pipeline, open_pipeline
 from rag.records import Citation, Clause
 from rag.retrieve import provider_names_in, resolve_provider
+from rag.serialize import answer_json, hit_json
 from rag.settings import Settings
 
 log = logging.getLogger("rag.api")
@@ -419,14 +420,7 @@ def create_app(settings: Settings | None = None, holder: PipelineHolder | None =
             raise HTTPException(
                 422, f"question: {len(question)} characters, over the limit of {settings.max_question_chars}"
             )
-        answer = p.composer.ask(question, provider_name(p, body.provider))
-        return AskResponse(
-            question=answer.question,
-            answer=answer.answer,
-            refused=answer.refused,
-            intent=answer.intent,
-            citations=[_citation_out(n, c) for n, c in enumerate(answer.citations, start=1)],
-        )
+        return AskResponse(**answer_json(p.composer.ask(question, provider_name(p, body.provider))))
 
     @app.get("/v1/search", response_model=SearchResponse, tags=["search"])
     def search(
@@ -448,18 +442,7 @@ def create_app(settings: Settings | None = None, holder: PipelineHolder | None =
         hits = p.stack.retriever.search(q, k, mode=mode, providers=wanted)
         return SearchResponse(
             question=q,
-            results=[
-                SearchHitOut(
-                    doc_id=h.clause.doc_id,
-                    provider=h.clause.provider,
-                    clause_id=h.clause.clause_id,
-                    start=h.span.start,
-                    end=h.span.end,
-                    text=h.span.text,
-                    score=round(h.score, 6),
-                )
-                for h in hits
-            ],
+            results=[SearchHitOut(**hit_json(h)) for h in hits],
         )
 
     @app.get("/v1/providers", response_model=list[ProviderOut], tags=["contracts"])

@@ -9,7 +9,6 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from dataclasses import asdict
 from typing import Any
 
 from pydantic import ValidationError
@@ -19,8 +18,9 @@ from index.e5_wheel import ModelError
 from index.load import LoadError
 from index.providers import ManifestError
 from index.store import IndexLoadError
-from rag.records import Answer, Citation, Clause, Fact, Provider
+from rag.records import Fact, Provider
 from rag.retrieve import MODES, Hit, provider_names_in, resolve_provider
+from rag.serialize import answer_json, citation_json, clause_json, hit_json
 from rag.settings import Settings
 
 
@@ -33,21 +33,6 @@ def _corpus(settings: Settings) -> Corpus:
     for error in corpus.errors:
         print(f"warning: skipped {error}", file=sys.stderr)
     return corpus
-
-
-def _clause_json(clause: Clause) -> dict[str, Any]:
-    return {
-        "doc_id": clause.doc_id,
-        "provider": clause.provider,
-        "clause_id": clause.clause_id,
-        "kind": clause.kind,
-        "number": clause.number,
-        "heading_path": list(clause.heading_path),
-        "start": clause.start,
-        "end": clause.end,
-        "text": clause.text,
-        "sentences": [asdict(s) for s in clause.sentences],
-    }
 
 
 def cmd_providers(args: argparse.Namespace, settings: Settings) -> int:
@@ -72,7 +57,7 @@ def cmd_clauses(args: argparse.Namespace, settings: Settings) -> int:
         known = ", ".join(corpus.segmentations) or "(none)"
         raise UsageError(f"unknown document id {args.doc_id!r}; known ids: {known}")
     if args.json:
-        print(json.dumps([_clause_json(c) for c in segmentation.clauses], ensure_ascii=False, indent=2))
+        print(json.dumps([clause_json(c) for c in segmentation.clauses], ensure_ascii=False, indent=2))
         return 0
     for clause in segmentation.clauses:
         path = " > ".join(clause.heading_path) or "-"
@@ -110,13 +95,6 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _hit_json(hit: Hit) -> dict[str, Any]:
-    c, span = hit.clause, hit.span
-    row = _citation_json(0, Citation(c.doc_id, c.provider, c.clause_id, span.start, span.end, span.text))
-    del row["n"]
-    return {**row, "score": round(hit.score, 6)}
-
-
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     from rag.search import open_stack
 
@@ -137,14 +115,14 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
             question = line.strip()
             if not question:
                 continue
-            row = {"question": question, "results": [_hit_json(h) for h in run(question)]}
+            row = {"question": question, "results": [hit_json(h) for h in run(question)]}
             print(json.dumps(row, ensure_ascii=False), flush=True)
         return 0
     hits = run(args.question)
     if args.json:
         print(
             json.dumps(
-                {"question": args.question, "results": [_hit_json(h) for h in hits]},
+                {"question": args.question, "results": [hit_json(h) for h in hits]},
                 ensure_ascii=False,
                 indent=2,
             )
@@ -156,28 +134,6 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
         print(f"{rank}. {c.provider} [{c.clause_id}] {where} score={hit.score:.4f}")
         print(f"   {hit.span.text}")
     return 0
-
-
-def _citation_json(n: int, c: Citation) -> dict[str, Any]:
-    return {
-        "n": n,
-        "doc_id": c.doc_id,
-        "provider": c.provider,
-        "clause_id": c.clause_id,
-        "start": c.start,
-        "end": c.end,
-        "text": c.text,
-    }
-
-
-def answer_json(answer: Answer) -> dict[str, Any]:
-    return {
-        "question": answer.question,
-        "answer": answer.answer,
-        "refused": answer.refused,
-        "intent": answer.intent,
-        "citations": [_citation_json(n, c) for n, c in enumerate(answer.citations, start=1)],
-    }
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
@@ -223,7 +179,7 @@ def cmd_facts(args: argparse.Namespace, settings: Settings) -> int:
                     "unit": ATTRIBUTES[attribute].unit,
                     "display": "未约定" if fact is None else fact.display,
                     "qualifier": "" if fact is None else fact.qualifier,
-                    "citation": None if fact is None else _citation_json(1, fact.citation),
+                    "citation": None if fact is None else citation_json(1, fact.citation),
                 }
             )
     if args.json:
