@@ -34,6 +34,7 @@ from evals.metrics import overlaps
 from rag.records import Answer, Citation
 
 ANSWERS = DATA / "answers.jsonl"
+HELDOUT_ANSWERS = DATA / "heldout_answers.jsonl"
 UNANSWERABLE = DATA / "unanswerable.jsonl"
 
 

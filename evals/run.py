@@ -129,7 +129,14 @@ def compare(report: dict[str, Any], expected: dict[str, Any]) -> tuple[bool, lis
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from evals.answers import UNANSWERABLE, bm25_top_clause, dense_chunks, evaluate_answers, load_answer_gold
+    from evals.answers import (
+        HELDOUT_ANSWERS,
+        UNANSWERABLE,
+        bm25_top_clause,
+        dense_chunks,
+        evaluate_answers,
+        load_answer_gold,
+    )
     from rag.pipeline import open_pipeline
     from rag.settings import Settings
 
@@ -179,6 +186,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             report["answer_failures"] = failures
     print(f"\nanswers: {len(questions)} answerable + {len(unanswerable)} unanswerable questions\n")
     print(answer_table(report["answers"]))
+    if heldout:
+        scores, failures = evaluate_answers(
+            pipeline.composer.ask, heldout, load_answer_gold(HELDOUT_ANSWERS), texts
+        )
+        report["heldout_answers"] = scores
+        report["heldout_answer_failures"] = failures
+        print(f"\nheld-out answers (not tuned on, not gating): {len(heldout)} colloquial questions\n")
+        print(answer_table({"ours (rule-based composer)": scores}))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
     print(f"\nwrote {args.out}")
