@@ -99,13 +99,20 @@ class SearchIndex:
     sentence_bm25: Any
     tokenizer: ChineseTokenizer
     idf: dict[str, float]
-    sentence_rows: dict[int, list[int]] = field(default_factory=dict)
+    # Derived in __post_init__: clause row -> its sentence rows, and (doc_id, clause_id) -> clause.
+    sentence_rows: dict[int, list[int]] = field(default_factory=dict, init=False, repr=False)
+    _by_id: dict[tuple[str, str], Clause] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
+        self._by_id = {(c.doc_id, c.clause_id): c for c in self.clauses}
         rows: dict[int, list[int]] = {}
         for row, (clause_row, _) in enumerate(self.sentence_owner.tolist()):
             rows.setdefault(int(clause_row), []).append(row)
         self.sentence_rows = rows
+
+    def clause(self, doc_id: str, clause_id: str) -> Clause | None:
+        """The clause with this id in this document, or None."""
+        return self._by_id.get((doc_id, clause_id))
 
 
 def embed_text(clause: Clause) -> str:

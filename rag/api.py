@@ -28,11 +28,9 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field
 
-from rag.facts import ATTRIBUTES
 from rag.pipeline import Pipeline, open_pipeline
-from rag.records import Citation, Clause
 from rag.retrieve import provider_names_in, resolve_provider
-from rag.serialize import answer_json, hit_json
+from rag.serialize import answer_json, clause_json, fact_rows, hit_json, provider_rows
 from rag.settings import Settings
 
 log = logging.getLogger("rag.api")
@@ -320,33 +318,6 @@ Live = Annotated[Pipeline, Depends(live_pipeline)]
 # --- the app ---------------------------------------------------------------------------------------------
 
 
-def _citation_out(n: int, c: Citation) -> CitationOut:
-    return CitationOut(
-        n=n,
-        doc_id=c.doc_id,
-        provider=c.provider,
-        clause_id=c.clause_id,
-        start=c.start,
-        end=c.end,
-        text=c.text,
-    )
-
-
-def _clause_out(c: Clause) -> ClauseOut:
-    return ClauseOut(
-        doc_id=c.doc_id,
-        provider=c.provider,
-        clause_id=c.clause_id,
-        kind=c.kind,
-        number=c.number,
-        heading_path=list(c.heading_path),
-        start=c.start,
-        end=c.end,
-        text=c.text,
-        sentences=[SpanOut(start=s.start, end=s.end, text=s.text) for s in c.sentences],
-    )
-
-
 def create_app(settings: Settings | None = None, holder: PipelineHolder | None = None) -> FastAPI:
     settings = settings or Settings()
     holder = holder or PipelineHolder(settings)
@@ -447,44 +418,12 @@ def create_app(settings: Settings | None = None, holder: PipelineHolder | None =
 
     @app.get("/v1/providers", response_model=list[ProviderOut], tags=["contracts"])
     def providers(_: Keyed, p: Live) -> list[ProviderOut]:
-        return [
-            ProviderOut(doc_id=d, name=v.name, entity=v.entity, aliases=list(v.aliases))
-            for d, v in p.stack.index.providers.items()
-        ]
+        return [ProviderOut(**row) for row in provider_rows(p.stack.index.providers)]
 
     @app.get("/v1/facts", response_model=list[FactOut], tags=["answers"])
     def facts(_: Keyed, p: Live) -> list[FactOut]:
         """The provider × attribute table; a cell without a citation is 未约定 (not stated)."""
-        rows = []
-        for provider, attribute, cell in p.table.rows():
-            spec = ATTRIBUTES[attribute]
-            if not cell:
-                rows.append(
-                    FactOut(
-                        provider=provider,
-                        attribute=attribute,
-                        label=spec.label,
-                        value=None,
-                        unit=spec.unit,
-                        display="未约定",
-                        qualifier="",
-                        citation=None,
-                    )
-                )
-            for f in cell:
-                rows.append(
-                    FactOut(
-                        provider=provider,
-                        attribute=attribute,
-                        label=spec.label,
-                        value=f.value,
-                        unit=spec.unit,
-                        display=f.display,
-                        qualifier=f.qualifier,
-                        citation=_citation_out(1, f.citation),
-                    )
-                )
-        return rows
+        return [FactOut(**row) for row in fact_rows(p.table)]
 
     def summary(p: Pipeline, doc_id: str) -> DocumentOut:
         index = p.stack.index
@@ -523,7 +462,7 @@ def create_app(settings: Settings | None = None, holder: PipelineHolder | None =
                 for h in index.headings
                 if h.doc_id == doc_id
             ],
-            clause_list=[_clause_out(c) for c in index.clauses if c.doc_id == doc_id],
+            clause_list=[ClauseOut(**clause_json(c)) for c in index.clauses if c.doc_id == doc_id],
         )
 
     @app.get(
@@ -534,9 +473,9 @@ def create_app(settings: Settings | None = None, holder: PipelineHolder | None =
     )
     def clause(doc_id: str, clause_id: str, _: Keyed, p: Live) -> ClauseOut:
         known_document(p, doc_id)
-        for c in p.stack.index.clauses:
-            if c.doc_id == doc_id and c.clause_id == clause_id:
-                return _clause_out(c)
+        found = p.stack.index.clause(doc_id, clause_id)
+        if found is not None:
+            return ClauseOut(**clause_json(found))
         raise HTTPException(404, f"unknown clause {clause_id!r} in {doc_id}")
 
     @app.get("/widget", response_class=HTMLResponse, tags=["widget"])

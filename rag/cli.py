@@ -18,9 +18,9 @@ from index.e5_wheel import ModelError
 from index.load import LoadError
 from index.providers import ManifestError
 from index.store import IndexLoadError
-from rag.records import Fact, Provider
+from rag.records import Provider
 from rag.retrieve import MODES, Hit, provider_names_in, resolve_provider
-from rag.serialize import answer_json, citation_json, clause_json, hit_json
+from rag.serialize import answer_json, clause_json, fact_rows, hit_json, provider_rows
 from rag.settings import Settings
 
 
@@ -37,10 +37,7 @@ def _corpus(settings: Settings) -> Corpus:
 
 def cmd_providers(args: argparse.Namespace, settings: Settings) -> int:
     corpus = _corpus(settings)
-    rows = [
-        {"doc_id": doc_id, "name": p.name, "entity": p.entity, "aliases": list(p.aliases)}
-        for doc_id, p in corpus.providers.items()
-    ]
+    rows = provider_rows(corpus.providers)
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0
@@ -166,22 +163,7 @@ def cmd_facts(args: argparse.Namespace, settings: Settings) -> int:
     from rag.pipeline import open_pipeline
 
     table = open_pipeline(settings, progress=not (args.json or args.csv)).table
-    rows = []
-    for provider, attribute, facts in table.rows():
-        cells: list[Fact | None] = list(facts) or [None]
-        for fact in cells:
-            rows.append(
-                {
-                    "provider": provider,
-                    "attribute": attribute,
-                    "label": ATTRIBUTES[attribute].label,
-                    "value": None if fact is None else fact.value,
-                    "unit": ATTRIBUTES[attribute].unit,
-                    "display": "未约定" if fact is None else fact.display,
-                    "qualifier": "" if fact is None else fact.qualifier,
-                    "citation": None if fact is None else citation_json(1, fact.citation),
-                }
-            )
+    rows = fact_rows(table)
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
     elif args.csv:
@@ -204,7 +186,7 @@ def cmd_facts(args: argparse.Namespace, settings: Settings) -> int:
             ]
         )
         for r in rows:
-            c: dict[str, Any] = r["citation"] or {}  # type: ignore[assignment]
+            c: dict[str, Any] = r["citation"] or {}
             writer.writerow(
                 [
                     r["provider"],

@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from rag.records import Answer, Citation, Clause
+from rag.facts import ATTRIBUTES, FactTable
+from rag.records import Answer, Citation, Clause, Provider
 from rag.retrieve import Hit
 
 
@@ -52,3 +53,37 @@ def answer_json(answer: Answer) -> dict[str, Any]:
         "intent": answer.intent,
         "citations": [citation_json(n, c) for n, c in enumerate(answer.citations, start=1)],
     }
+
+
+def provider_rows(providers: dict[str, Provider]) -> list[dict[str, Any]]:
+    return [
+        {"doc_id": d, "name": p.name, "entity": p.entity, "aliases": list(p.aliases)}
+        for d, p in providers.items()
+    ]
+
+
+def fact_rows(table: FactTable) -> list[dict[str, Any]]:
+    """One row per fact, and one 未约定 row (no citation) for every cell a contract does not state."""
+    rows: list[dict[str, Any]] = []
+    for provider, attribute, facts in table.rows():
+        spec = ATTRIBUTES[attribute]
+        base: dict[str, Any] = {
+            "provider": provider,
+            "attribute": attribute,
+            "label": spec.label,
+            "unit": spec.unit,
+        }
+        if not facts:
+            rows.append({**base, "value": None, "display": "未约定", "qualifier": "", "citation": None})
+        for f in facts:
+            citation = citation_json(1, f.citation)
+            rows.append(
+                {
+                    **base,
+                    "value": f.value,
+                    "display": f.display,
+                    "qualifier": f.qualifier,
+                    "citation": citation,
+                }
+            )
+    return rows

@@ -33,14 +33,7 @@ def pipeline() -> Pipeline:
 
 
 def clause_of(p: Pipeline, citation: Citation) -> Clause | None:
-    return next(
-        (
-            c
-            for c in p.stack.index.clauses
-            if c.doc_id == citation.doc_id and c.clause_id == citation.clause_id
-        ),
-        None,
-    )
+    return p.stack.index.clause(citation.doc_id, citation.clause_id)
 
 
 def highlighted(clause: Clause, start: int, end: int) -> str:
