@@ -33,9 +33,9 @@ test-fast: $(STAMP) ## run the tests that need no real model
 	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
 
 lint: $(STAMP) ## ruff (lint + format check) and mypy
-	$(BIN)/ruff check rag index ui evals tests
-	$(BIN)/ruff format --check rag index ui evals tests
-	$(BIN)/mypy rag index evals
+	$(BIN)/ruff check core rag index ui evals tests
+	$(BIN)/ruff format --check core rag index ui evals tests
+	$(BIN)/mypy core rag index evals
 
 index: $(STAMP) ## build or update the search index over the contracts folder
 	$(BIN)/rag index

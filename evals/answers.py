@@ -29,9 +29,9 @@ from typing import Any
 
 import numpy as np
 
+from core.records import Answer, Citation
 from evals.dataset import DATA, Question
 from evals.metrics import overlaps
-from rag.records import Answer, Citation
 
 ANSWERS = DATA / "answers.jsonl"
 HELDOUT_ANSWERS = DATA / "heldout_answers.jsonl"
@@ -100,7 +100,7 @@ def bm25_top_clause(retriever: Any) -> Callable[[str], Answer]:
     def answer(question: str) -> Answer:
         hit = retriever.search(question, 1, mode="bm25")[0]
         c = hit.clause
-        citation = Citation(c.doc_id, c.provider, c.clause_id, c.start, c.end, c.text)
+        citation = Citation.of(c)
         return Answer(question, c.text, False, "baseline", (citation,))
 
     return answer

@@ -27,9 +27,10 @@ from typing import Any
 
 import numpy as np
 
+from core.protocols import Embedder
 from evals.dataset import DATA, load_questions
 from index.corpus import build_corpus
-from index.embed import Embedder, HashingEmbedder
+from index.embed import HashingEmbedder
 from index.store import build_index, load_index
 from rag.retrieve import MODES, HybridRetriever, provider_names_in
 from rag.settings import BUNDLED_CONTRACTS, Settings
@@ -87,7 +88,7 @@ def peers(retriever: HybridRetriever, k: int) -> tuple[dict[str, Callable[[str],
     rank-bm25 took to build its index."""
     from rank_bm25 import BM25Okapi
 
-    from index.store import bm25_text
+    from index.structures import bm25_text
 
     index = retriever.index
     started = time.perf_counter()
@@ -117,7 +118,7 @@ def search_fn(retriever: HybridRetriever, mode: str, k: int) -> Callable[[str], 
 
 
 def bench_bundled(settings: Settings, repeats: int) -> dict[str, Any]:
-    from rag.search import embedder_for
+    from rag.pipeline import embedder_for
 
     embedder = embedder_for(settings)
     embedder.encode_queries(["预热"])  # load the model outside the build timing
@@ -133,10 +134,10 @@ def bench_bundled(settings: Settings, repeats: int) -> dict[str, Any]:
     for name, fn in peers(retriever, 5)[0].items():
         latency[name] = timed(fn, questions, repeats)
     from evals.answers import UNANSWERABLE
-    from rag.answer import Composer
     from rag.facts import build_table
+    from rag.pipeline import composer_for
 
-    composer = Composer(retriever, build_table(index.clauses, index.documents, index.providers))
+    composer = composer_for(index, retriever, build_table(index.clauses, index.documents, index.providers))
     asked = questions + [q.question for q in load_questions(corpus_texts, UNANSWERABLE)]
     latency["ours ask (answer composed)"] = timed(composer.ask, asked, repeats)
     return {
@@ -193,7 +194,7 @@ def bench_synthetic(n_clauses: int, repeats: int, kind: str) -> dict[str, Any]:
     return {
         "clauses": report.clauses,
         "vectors": int(index.faiss.ntotal),
-        "index_kind": index.manifest["index_kind"],
+        "index_kind": index.manifest.index_kind,
         "build_seconds": round(build_s, 1),
         "rank_bm25_build_seconds": peer_build_seconds,
         "latency_excluding_query_embedding": latency,
@@ -217,7 +218,7 @@ def bench_load(settings: Settings, clients: int, seconds: float) -> dict[str, An
     import httpx
 
     from evals.answers import UNANSWERABLE
-    from rag.search import embedder_for
+    from rag.pipeline import embedder_for
 
     corpus_texts = {d: doc.text for d, doc in build_corpus(BUNDLED_CONTRACTS).documents.items()}
     questions = [q.question for q in load_questions(corpus_texts)]

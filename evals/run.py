@@ -153,30 +153,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     pipeline = open_pipeline(Settings())
-    stack = pipeline.stack
-    texts = {doc_id: doc.text for doc_id, doc in stack.index.documents.items()}
+    texts = {doc_id: doc.text for doc_id, doc in pipeline.index.documents.items()}
     questions = load_questions(texts, args.questions)
     heldout = load_questions(texts, args.heldout) if args.heldout else []
     report = {
-        "model": stack.index.manifest["model"],
-        "fusion": stack.retriever.fusion,
+        "model": pipeline.index.manifest.to_dict()["model"],
+        "fusion": pipeline.retriever.fusion,
         "questions": len(questions),
         "colloquial": sum(q.style == "colloquial" for q in questions),
-        "retrieval": evaluate_retrieval(stack.retriever, questions),
+        "retrieval": evaluate_retrieval(pipeline.retriever, questions),
     }
     print(f"dev set: {len(questions)} questions ({report['colloquial']} colloquial)")
-    print(f"model: {report['model']['id']}, fusion: {stack.retriever.fusion}\n")
+    print(f"model: {report['model']['id']}, fusion: {pipeline.retriever.fusion}\n")
     print(table(report["retrieval"]))
     if heldout:
-        report["heldout"] = evaluate_retrieval(stack.retriever, heldout)
+        report["heldout"] = evaluate_retrieval(pipeline.retriever, heldout)
         print(f"\nheld-out set (not tuned on, not gating): {len(heldout)} colloquial questions\n")
         print(table(report["heldout"], subsets=("all",)))
     unanswerable = load_questions(texts, UNANSWERABLE)
     gold = load_answer_gold()
     systems = {
         "ours (rule-based composer)": pipeline.composer.ask,
-        "baseline: top BM25 clause": bm25_top_clause(stack.retriever),
-        "baseline: top 3 dense 500-char chunks": dense_chunks(stack.retriever),
+        "baseline: top BM25 clause": bm25_top_clause(pipeline.retriever),
+        "baseline: top 3 dense 500-char chunks": dense_chunks(pipeline.retriever),
     }
     report["answers"] = {}
     for name, ask in systems.items():

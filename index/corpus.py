@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from core.records import Clause, Document, Provider
 from index.load import MANIFEST_NAME, LoadError, load_folder
 from index.providers import ManifestError, detect_provider, load_manifest
 from index.segment import Segmentation, segment
-from rag.records import Clause, Document, Provider
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +33,9 @@ def build_corpus(contracts_dir: Path, max_bytes: int | None = None) -> Corpus:
         errors.append(LoadError(contracts_dir / MANIFEST_NAME, str(exc).split(": ", 1)[-1]))
         manifest = {}
     documents = {doc.doc_id: doc for doc in result.documents}
-    providers = {doc_id: detect_provider(doc.text, manifest.get(doc_id)) for doc_id, doc in documents.items()}
+    providers = {
+        doc_id: replace(detect_provider(doc.text, manifest.get(doc_id)), doc_id=doc_id)
+        for doc_id, doc in documents.items()
+    }
     segmentations = {doc_id: segment(doc, providers[doc_id].name) for doc_id, doc in documents.items()}
     return Corpus(documents, providers, segmentations, tuple(errors))

@@ -17,32 +17,15 @@ import threading
 import zlib
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
 import numpy as np
 
+from core.protocols import Embedder
 from index.e5_wheel import MODEL_NAME, WEIGHTS_SHA256, ensure_model
 
 BUNDLED_MODEL = "bundled:e5-small"
 HASHING_MODEL = "hashing"
-
-
-@runtime_checkable
-class Embedder(Protocol):
-    """Turns texts into L2-normalised float32 vectors."""
-
-    @property
-    def model_id(self) -> str: ...
-
-    @property
-    def weights_hash(self) -> str: ...
-
-    @property
-    def dim(self) -> int: ...
-
-    def encode_documents(self, texts: Sequence[str]) -> np.ndarray: ...
-
-    def encode_queries(self, texts: Sequence[str]) -> np.ndarray: ...
 
 
 class HashingEmbedder:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from rag.records import Document
+from core.records import Document
 
 log = logging.getLogger(__name__)
 

@@ -24,8 +24,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from rag.markup import strip_markup
-from rag.records import Provider
+from core.records import Provider
+from core.text import strip_markup
 
 _ENTITY = re.compile(
     r"[\u4e00-\u9fff（）()]{2,40}?(?:股份有限公司|有限责任公司|有限公司|集团公司|研究院|中心)"

@@ -18,7 +18,7 @@ from importlib.resources import files
 
 import jieba
 
-from rag.markup import strip_markup
+from core.text import strip_markup
 
 _RESOURCES = files("index") / "resources"
 _WORD = re.compile(r"[\w\u4e00-\u9fff]", re.UNICODE)

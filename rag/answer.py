@@ -8,12 +8,14 @@ a rate) occurs inside that span. When nothing retrieved supports an answer the c
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
+from core.protocols import Retriever
+from core.records import Answer, Citation, Fact, Hit, Provider
+from index.textproc import ChineseTokenizer
 from rag.facts import ATTRIBUTES, FactTable
-from rag.records import Answer, Citation, Fact, Provider
-from rag.retrieve import Hit, HybridRetriever, provider_names_in, without_names
+from rag.retrieve import provider_names_in, without_names
 
 #: Cloud providers a user may ask about that are not in the corpus (general market names): naming one gets
 #: an honest "not in the contracts" instead of another provider's clauses.
@@ -147,14 +149,29 @@ def _quote(fact: Fact) -> str:
 
 
 class Composer:
-    """Answers questions from the fact table and the retriever."""
+    """Answers questions from the fact table and the retriever.
+
+    What it needs to read a question is passed in, not reached through the retriever: the providers of the
+    corpus, the tokenizer (with its everyday-word table) and the corpus' IDF, which weighs how much of a
+    question a clause covers.
+    """
 
     def __init__(
-        self, retriever: HybridRetriever, table: FactTable, min_coverage: float = 0.5, min_dense: float = 0.9
+        self,
+        retriever: Retriever,
+        table: FactTable,
+        *,
+        providers: Collection[Provider],
+        tokenizer: ChineseTokenizer,
+        idf: Mapping[str, float],
+        min_coverage: float = 0.5,
+        min_dense: float = 0.9,
     ) -> None:
         self.retriever = retriever
         self.table = table
-        self.providers = list(retriever.index.providers.values())
+        self.providers = list(providers)
+        self.tokenizer = tokenizer
+        self.idf = idf
         self.min_coverage = min_coverage
         self.min_dense = min_dense
 
@@ -218,7 +235,7 @@ class Composer:
         """Share of the question's content words (IDF-weighted) that the hit's clause says, directly or
         through the everyday-word table (挂了 is covered by 故障). Words that only ask (多少, 什么) and the
         providers' names do not count."""
-        tokenizer = self.retriever.index.tokenizer
+        tokenizer = self.tokenizer
         named = [p for p in self.providers if p.name in providers]
 
         text = without_names(question, named) if named else question
@@ -230,7 +247,7 @@ class Composer:
         for key, expansion in tokenizer.synonyms.items():
             if key in text and any(set(tokenizer.tokenize(e)) & clause_words for e in expansion):
                 explained.update(w for w in words if w in key or key in w)
-        idf = self.retriever.index.idf
+        idf = self.idf
         top = max(idf.values(), default=1.0)
         weight = {w: idf.get(w, top) for w in words}  # a word the corpus never uses weighs the most
         return sum(weight[w] for w in explained) / sum(weight.values())

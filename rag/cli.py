@@ -13,14 +13,13 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from core.records import Hit
 from index.corpus import Corpus, build_corpus
 from index.e5_wheel import ModelError
 from index.load import LoadError
+from index.manifest import IndexLoadError
 from index.providers import ManifestError
-from index.store import IndexLoadError
-from rag.records import Provider
-from rag.retrieve import MODES, Hit, provider_names_in, resolve_provider
-from rag.serialize import answer_json, clause_json, fact_rows, hit_json, provider_rows
+from rag.retrieve import MODES
 from rag.settings import Settings
 
 
@@ -37,7 +36,7 @@ def _corpus(settings: Settings) -> Corpus:
 
 def cmd_providers(args: argparse.Namespace, settings: Settings) -> int:
     corpus = _corpus(settings)
-    rows = provider_rows(corpus.providers)
+    rows = [p.to_dict() for p in corpus.providers.values()]
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0
@@ -54,7 +53,7 @@ def cmd_clauses(args: argparse.Namespace, settings: Settings) -> int:
         known = ", ".join(corpus.segmentations) or "(none)"
         raise UsageError(f"unknown document id {args.doc_id!r}; known ids: {known}")
     if args.json:
-        print(json.dumps([clause_json(c) for c in segmentation.clauses], ensure_ascii=False, indent=2))
+        print(json.dumps([c.to_dict() for c in segmentation.clauses], ensure_ascii=False, indent=2))
         return 0
     for clause in segmentation.clauses:
         path = " > ".join(clause.heading_path) or "-"
@@ -64,7 +63,7 @@ def cmd_clauses(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
-    from rag.search import build, embedder_for
+    from rag.pipeline import build, embedder_for
 
     report = build(settings, embedder_for(settings), force=args.force, progress=not args.quiet)
     for error in report.errors:
@@ -93,33 +92,31 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
-    from rag.search import open_stack
+    from rag.pipeline import open_pipeline
 
     if not args.jsonl and not args.question:
         raise UsageError("give a question, or --jsonl to read one question per line from stdin")
     if args.k < 1 or args.k > 100:
         raise UsageError(f"--k must be between 1 and 100, got {args.k}")
-    stack = open_stack(settings, progress=not args.jsonl)
-    providers = list(stack.index.providers.values())
-    fixed = [resolve_provider(args.provider, providers)] if args.provider else None
+    pipeline = open_pipeline(settings, progress=not args.jsonl)
+    pipeline.provider(args.provider)  # an unknown --provider fails before any question is read
 
     def run(question: str) -> list[Hit]:
-        wanted = fixed if fixed is not None else _mentioned(question, providers)
-        return stack.retriever.search(question, args.k, mode=args.mode, providers=wanted)
+        return pipeline.search(question, args.k, provider=args.provider, mode=args.mode)
 
     if args.jsonl:
         for line in sys.stdin:
             question = line.strip()
             if not question:
                 continue
-            row = {"question": question, "results": [hit_json(h) for h in run(question)]}
+            row = {"question": question, "results": [h.to_dict() for h in run(question)]}
             print(json.dumps(row, ensure_ascii=False), flush=True)
         return 0
     hits = run(args.question)
     if args.json:
         print(
             json.dumps(
-                {"question": args.question, "results": [hit_json(h) for h in hits]},
+                {"question": args.question, "results": [h.to_dict() for h in hits]},
                 ensure_ascii=False,
                 indent=2,
             )
@@ -139,18 +136,16 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     if not args.jsonl and not args.question:
         raise UsageError("give a question, or --jsonl to read one question per line from stdin")
     pipeline = open_pipeline(settings, progress=not args.jsonl)
-    provider = (
-        resolve_provider(args.provider, pipeline.stack.index.providers.values()) if args.provider else None
-    )
+    provider = pipeline.provider(args.provider)
     if args.jsonl:
         for line in sys.stdin:
             if line.strip():
-                row = answer_json(pipeline.composer.ask(line.strip(), provider))
+                row = pipeline.composer.ask(line.strip(), provider).to_dict()
                 print(json.dumps(row, ensure_ascii=False), flush=True)
         return 0
     answer = pipeline.composer.ask(args.question, provider)
     if args.json:
-        print(json.dumps(answer_json(answer), ensure_ascii=False, indent=2))
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
         return 0
     print(answer.answer)
     for n, c in enumerate(answer.citations, start=1):
@@ -159,11 +154,11 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_facts(args: argparse.Namespace, settings: Settings) -> int:
-    from rag.facts import ATTRIBUTES
+    from rag.attributes import ATTRIBUTES
     from rag.pipeline import open_pipeline
 
     table = open_pipeline(settings, progress=not (args.json or args.csv)).table
-    rows = fact_rows(table)
+    rows = table.to_dicts()
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
     elif args.csv:
@@ -219,10 +214,6 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     print(f"serving on http://{args.host}:{args.port} (widget: /widget, API docs: /docs)", file=sys.stderr)
     serve(args.host, args.port, settings)
     return 0
-
-
-def _mentioned(question: str, providers: list[Provider]) -> list[str] | None:
-    return provider_names_in(question, providers) or None
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,26 +1,112 @@
-"""The answering pipeline, assembled once: search stack + fact table + composer (shared by CLI, API, UI)."""
+"""The read path assembled once from settings, shared by the CLI, the API and the UI: the embedder, the
+index (built first if there is none), the hybrid retriever, the fact table and the answer composer."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from index.embed import Embedder
+from core.protocols import Embedder
+from core.records import Answer, Clause, Heading, Hit
+from index.embed import make_embedder
+from index.store import BuildReport, build_index, index_exists, load_index, progress_bar
+from index.structures import SearchIndex
 from rag.answer import Composer
 from rag.facts import FactTable, build_table
-from rag.search import SearchStack, open_stack
+from rag.retrieve import HybridRetriever, Mode, provider_names_in, resolve_provider
 from rag.settings import Settings
 
 
 @dataclass(slots=True)
 class Pipeline:
-    stack: SearchStack
+    settings: Settings
+    embedder: Embedder
+    index: SearchIndex
+    retriever: HybridRetriever
     table: FactTable
     composer: Composer
+    built: BuildReport | None = None  # the build made because there was no index, if any
+
+    def provider(self, name: str | None) -> str | None:
+        """The provider a filter value names (name, alias or entity); ValueError listing the valid ones."""
+        return resolve_provider(name, self.index.providers.values()) if name else None
+
+    def search(
+        self, question: str, k: int = 5, *, provider: str | None = None, mode: Mode = "hybrid"
+    ) -> list[Hit]:
+        """Best clause spans: only ``provider``'s when given, else only those of providers the question
+        names, else all."""
+        named = self.provider(provider)
+        wanted = [named] if named else provider_names_in(question, self.index.providers.values()) or None
+        return self.retriever.search(question, k, mode=mode, providers=wanted)
+
+    def ask(self, question: str, provider: str | None = None) -> Answer:
+        return self.composer.ask(question, self.provider(provider))
+
+    def clauses_of(self, doc_id: str) -> list[Clause]:
+        return [c for c in self.index.clauses if c.doc_id == doc_id]
+
+    def headings_of(self, doc_id: str) -> list[Heading]:
+        return [h for h in self.index.headings if h.doc_id == doc_id]
+
+    def document_summary(self, doc_id: str) -> dict[str, Any]:
+        """A contract in a list: id, provider, format, size and clause count (KeyError if unknown)."""
+        doc = self.index.documents[doc_id]
+        return {
+            "doc_id": doc_id,
+            "provider": self.index.providers[doc_id].name,
+            "source_format": doc.source_format,
+            "characters": len(doc.text),
+            "clauses": len(self.clauses_of(doc_id)),
+        }
 
 
-def open_pipeline(settings: Settings, *, progress: bool = True, embedder: Embedder | None = None) -> Pipeline:
-    """Everything needed to answer; pass the ``embedder`` of a previous pipeline to reuse its loaded model."""
-    stack = open_stack(settings, progress=progress, embedder=embedder)
-    index = stack.index
+def embedder_for(settings: Settings) -> Embedder:
+    return make_embedder(settings.embed_model, settings.model_cache_dir, settings.embed_batch_size)
+
+
+def build(
+    settings: Settings, embedder: Embedder, *, force: bool = False, progress: bool = True
+) -> BuildReport:
+    """``rag index``: build or update the index of ``settings.contracts_dir``."""
+    return build_index(
+        settings.contracts_dir,
+        settings.index_dir,
+        embedder,
+        kind=settings.index_kind,
+        ann_threshold=settings.ann_threshold,
+        max_bytes=settings.max_file_bytes,
+        progress=progress_bar if progress else None,
+        force=force,
+        batch_size=settings.embed_batch_size,
+    )
+
+
+def composer_for(index: SearchIndex, retriever: HybridRetriever, table: FactTable) -> Composer:
+    """A composer over ``index``: what it needs from the index is handed to it, not reached for."""
+    return Composer(
+        retriever, table, providers=index.providers.values(), tokenizer=index.tokenizer, idf=index.idf
+    )
+
+
+def open_pipeline(
+    settings: Settings,
+    *,
+    progress: bool = True,
+    embedder: Embedder | None = None,
+    build_if_missing: bool = True,
+) -> Pipeline:
+    """Everything needed to search and answer; pass the ``embedder`` of a previous pipeline to reuse its
+    loaded model."""
+    embedder = embedder or embedder_for(settings)
+    report = None
+    if build_if_missing and not index_exists(settings.index_dir):
+        report = build(settings, embedder, progress=progress)
+    index = load_index(settings.index_dir, embedder)
+    retriever = HybridRetriever(
+        index, embedder, fusion=settings.fusion, rrf_k=settings.rrf_k, weight=settings.fusion_weight
+    )
     table = build_table(index.clauses, index.documents, index.providers)
-    return Pipeline(stack, table, Composer(stack.retriever, table))
+    return Pipeline(
+        settings, embedder, index, retriever, table, composer_for(index, retriever, table), report
+    )

@@ -8,29 +8,18 @@ clause when it is one sentence.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 
-from index.embed import Embedder
-from index.store import SearchIndex
-from rag.records import Clause, Provider, Span
+from core.protocols import Embedder
+from core.records import Hit, Provider, Span
+from index.structures import SearchIndex
 
 Mode = Literal["bm25", "dense", "hybrid"]
 Fusion = Literal["rrf", "weighted"]
 MODES: tuple[str, ...] = ("bm25", "dense", "hybrid")
 FUSIONS: tuple[str, ...] = ("rrf", "weighted")
-
-
-@dataclass(frozen=True, slots=True)
-class Hit:
-    """A retrieved clause, its fused score and the best-matching span inside it."""
-
-    clause: Clause
-    score: float
-    span: Span
-    scores: tuple[tuple[str, float], ...] = ()  # per-method scores, e.g. (("bm25", 7.1), ("dense", 0.83))
 
 
 def provider_names_in(text: str, providers: Collection[Provider]) -> list[str]:
@@ -67,7 +56,7 @@ def resolve_provider(name: str, providers: Collection[Provider]) -> str:
 
 
 class HybridRetriever:
-    """Dense + BM25 retrieval over a loaded :class:`SearchIndex`.
+    """Dense + BM25 retrieval over a loaded :class:`SearchIndex` (a :class:`core.protocols.Retriever`).
 
     ``fusion="rrf"`` (default) adds 1/(rrf_k + rank) from each ranking: robust to the two methods' very
     different score scales. ``fusion="weighted"`` min-max normalises each method's candidate scores and
@@ -209,9 +198,10 @@ class HybridRetriever:
     # --- public ---------------------------------------------------------------------------------------
 
     def search(
-        self, query: str, k: int = 5, *, mode: Mode = "hybrid", providers: Collection[str] | None = None
+        self, question: str, k: int = 5, *, providers: Collection[str] | None = None, mode: Mode = "hybrid"
     ) -> list[Hit]:
-        """The ``k`` best clauses for ``query``; ``providers`` restricts to those providers' clauses."""
+        """The ``k`` best clauses for ``question``; ``providers`` restricts to those providers' clauses."""
+        query = question
         if mode not in MODES:
             raise ValueError(f"unknown search mode {mode!r}; valid: {', '.join(MODES)}")
         if k < 1:

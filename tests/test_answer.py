@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from core.records import Answer, Provider
 from index.embed import HashingEmbedder
 from index.store import build_index, load_index
 from rag.answer import Composer, analyze
 from rag.facts import build_table
-from rag.records import Answer, Provider
+from rag.pipeline import composer_for as make_composer
 from rag.retrieve import HybridRetriever
 from rag.settings import BUNDLED_CONTRACTS
 
@@ -28,18 +29,16 @@ def composer_for(folder: Path, index_dir: Path) -> Composer:
     embedder = HashingEmbedder()
     build_index(folder, index_dir, embedder)
     index = load_index(index_dir, embedder)
-    return Composer(
-        HybridRetriever(index, embedder), build_table(index.clauses, index.documents, index.providers)
-    )
+    retriever = HybridRetriever(index, embedder)
+    return make_composer(index, retriever, build_table(index.clauses, index.documents, index.providers))
 
 
 @pytest.fixture(scope="module")
 def bundled_composer(hashing_index_dir: Path) -> Composer:
     embedder = HashingEmbedder()
     index = load_index(hashing_index_dir, embedder)
-    return Composer(
-        HybridRetriever(index, embedder), build_table(index.clauses, index.documents, index.providers)
-    )
+    retriever = HybridRetriever(index, embedder)
+    return make_composer(index, retriever, build_table(index.clauses, index.documents, index.providers))
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import pytest
 
 from index.corpus import Corpus
 from index.embed import HashingEmbedder
-from index.store import ANN_THRESHOLD, build_bm25, build_faiss, choose_kind, compute_idf
+from index.structures import ANN_THRESHOLD, build_bm25, build_faiss, choose_kind, compute_idf
 
 
 def test_bm25_scores_match_a_hand_computation() -> None:

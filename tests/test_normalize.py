@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.normalize import durations, money, multiples, parse_number, rates, service_hours
+from core.numbers import durations, money, multiples, parse_number, rates, service_hours
 
 
 @pytest.mark.parametrize(

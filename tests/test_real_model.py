@@ -100,11 +100,13 @@ def test_colloquial_question_finds_the_compensation_clauses(real_retriever: Hybr
 
 def test_answers_meet_their_targets_with_the_real_model(real_retriever: HybridRetriever) -> None:
     from evals.answers import UNANSWERABLE, evaluate_answers, load_answer_gold
-    from rag.answer import Composer
     from rag.facts import build_table
+    from rag.pipeline import composer_for
 
     index = real_retriever.index
-    composer = Composer(real_retriever, build_table(index.clauses, index.documents, index.providers))
+    composer = composer_for(
+        index, real_retriever, build_table(index.clauses, index.documents, index.providers)
+    )
     texts = {d: doc.text for d, doc in index.documents.items()}
     questions = load_questions(texts) + load_questions(texts, UNANSWERABLE)
     scores, _ = evaluate_answers(composer.ask, questions, load_answer_gold(), texts)

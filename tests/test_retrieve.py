@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from core.records import Provider
 from index.embed import HashingEmbedder
-from rag.records import Provider
 from rag.retrieve import HybridRetriever, provider_names_in, resolve_provider, without_names
 
 

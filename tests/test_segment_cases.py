@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from index.segment import cn_to_int, segment
-from rag.records import Clause, Document
+from core.numbers import cn_to_int
+from core.records import Clause, Document
+from index.segment import segment
 
 
 def seg(text: str) -> dict[str, Clause]:

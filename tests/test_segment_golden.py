@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from core.records import Clause
 from index.corpus import Corpus
-from rag.records import Clause
 
 
 def clauses(corpus: Corpus, doc_id: str) -> dict[str, Clause]:

@@ -18,9 +18,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from core.records import Document
 from index.corpus import Corpus
 from index.segment import Segmentation, segment
-from rag.records import Document
 from tests.conftest import BUNDLED_IDS
 
 # Independent of the segmenter's own patterns: what may legitimately lie outside every clause.

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from index.embed import HashingEmbedder
-from index.store import IndexLoadError, build_index, load_index, read_manifest
+from index.manifest import IndexLoadError
+from index.store import build_index, load_index, read_manifest
 from rag.retrieve import HybridRetriever
 from rag.settings import BUNDLED_CONTRACTS
 
@@ -50,7 +51,7 @@ def folder(write_contract: Callable[..., Path]) -> Path:
 def test_build_writes_a_manifest_that_describes_the_index(folder: Path, tmp_path: Path) -> None:
     index_dir = tmp_path / "index"
     report = build_index(folder, index_dir, HashingEmbedder())
-    manifest = read_manifest(index_dir)
+    manifest = read_manifest(index_dir).to_dict()
     assert manifest["model"] == {"id": "hashing-384", "weights_hash": "none", "dim": 384}
     assert set(manifest["files"]) == {"blue.txt", "starry.txt"}
     assert {"segmenter", "tokenizer", "faiss-cpu", "bm25s", "jieba", "sentence-transformers"} <= set(
@@ -177,6 +178,6 @@ def test_an_index_from_another_segmenter_version_is_refused(folder: Path, tmp_pa
 def test_hnsw_is_used_above_the_threshold(folder: Path, tmp_path: Path) -> None:
     build_index(folder, tmp_path / "index", HashingEmbedder(), ann_threshold=3)
     index = load_index(tmp_path / "index", HashingEmbedder())
-    assert index.manifest["index_kind"] == "hnsw"
+    assert index.manifest.index_kind == "hnsw"
     hits = HybridRetriever(index, HashingEmbedder()).search("滞纳金", 2, mode="dense")
     assert len(hits) == 2

@@ -12,9 +12,9 @@ import html
 import pandas as pd
 import streamlit as st
 
-from rag.facts import ATTRIBUTES
+from core.records import Answer, Citation, Clause
+from rag.attributes import ATTRIBUTES
 from rag.pipeline import Pipeline, open_pipeline
-from rag.records import Answer, Citation, Clause
 from rag.settings import Settings
 
 EXAMPLES = (
@@ -33,7 +33,7 @@ def pipeline() -> Pipeline:
 
 
 def clause_of(p: Pipeline, citation: Citation) -> Clause | None:
-    return p.stack.index.clause(citation.doc_id, citation.clause_id)
+    return p.index.clause(citation.doc_id, citation.clause_id)
 
 
 def highlighted(clause: Clause, start: int, end: int) -> str:
@@ -127,7 +127,7 @@ def comparison_page(p: Pipeline) -> None:
 
 def document_page(p: Pipeline) -> None:
     st.title("合同原文")
-    index = p.stack.index
+    index = p.index
     labels = {d: f"{index.providers[d].name}（{d}）" for d in index.documents}
     doc_id = st.selectbox("合同", list(labels), format_func=labels.get, key="doc")
     headings = {h.clause_id: h for h in index.headings if h.doc_id == doc_id}

@@ -26,7 +26,10 @@ _DIGITS = {
 }
 _SMALL_UNITS = {"十": 10, "百": 100, "千": 1000}
 _BIG_UNITS = {"万": 10_000, "亿": 100_000_000}
-CN_NUM = "零〇一二三四五六七八九十百千万亿两"
+#: The one Chinese-numeral character class: clause numbers (十三、, 第二十三条) use ``CN_DIGITS``;
+#: quantities (二十万元) may also use 万 and 亿.
+CN_DIGITS = "零〇一二三四五六七八九十百千两"
+CN_NUM = CN_DIGITS + "万亿"
 NUMBER = rf"(?:\d+(?:\.\d+)?|[{CN_NUM}]+)"
 
 
@@ -52,6 +55,14 @@ def parse_number(text: str) -> float | None:
         else:
             return None
     return float(total + section + (digit or 0))
+
+
+def cn_to_int(text: str) -> int | None:
+    """Value of a Chinese or Arabic numeral such as ``十一``, ``二十三``, ``105``; None if not a numeral."""
+    if not ((text.isascii() and text.isdigit()) or (text and all(ch in CN_DIGITS for ch in text))):
+        return None
+    value = parse_number(text)
+    return int(value) if value is not None else None
 
 
 #: Days per unit. Working days are kept as working days (a unit of their own), never converted.
@@ -83,7 +94,7 @@ class Quantity:
 
 
 _DURATION = re.compile(rf"({NUMBER})\s*(个)?\s*(自然日|日历日|工作日|小时|周|星期|个月|月|年|日|天)")
-_RATE_FRACTION = re.compile(r"(百|千|万)分之([零〇一二三四五六七八九十百\d.]+)")
+_RATE_FRACTION = re.compile(rf"(百|千|万)分之([{CN_DIGITS}\d.]+)")
 _PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*[%％]")
 _MULTIPLE = re.compile(rf"({NUMBER})\s*倍")
 _MONEY = re.compile(rf"({NUMBER})\s*(万)?\s*元")

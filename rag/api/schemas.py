@@ -1,0 +1,147 @@
+"""Request and response models: the OpenAPI contract of the HTTP API.
+
+Every response model that carries a record has exactly the fields of that record's ``to_dict``
+(``tests/test_api_contract.py`` checks it), so adding a field to a record is one edit in ``core/`` plus
+one here, and the test says when the second is missing. ``DocumentOut`` and ``Status`` are views, not
+records.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class AskRequest(BaseModel):
+    question: str = Field(min_length=1, max_length=10_000, description="The question, in Chinese.")
+    provider: str | None = Field(
+        default=None, max_length=100, description="Only this provider (name or alias)."
+    )
+
+
+class CitationOut(BaseModel):
+    """``Citation.to_dict``: ``text == document_text[start:end]``."""
+
+    doc_id: str
+    provider: str
+    clause_id: str
+    start: int
+    end: int
+    text: str
+
+
+class NumberedCitationOut(BaseModel):
+    """A citation of an answer, numbered like its ``[n]`` marker."""
+
+    n: int
+    doc_id: str
+    provider: str
+    clause_id: str
+    start: int
+    end: int
+    text: str
+
+
+class AskResponse(BaseModel):
+    """``Answer.to_dict``."""
+
+    question: str
+    answer: str
+    refused: bool
+    intent: str
+    citations: list[NumberedCitationOut]
+
+
+class SearchHitOut(BaseModel):
+    """``Hit.to_dict``: the best span of a clause and the fused score."""
+
+    doc_id: str
+    provider: str
+    clause_id: str
+    start: int
+    end: int
+    text: str
+    score: float
+
+
+class SearchResponse(BaseModel):
+    question: str
+    results: list[SearchHitOut]
+
+
+class ProviderOut(BaseModel):
+    """``Provider.to_dict``."""
+
+    doc_id: str
+    name: str
+    entity: str | None
+    aliases: list[str]
+
+
+class FactOut(BaseModel):
+    """``Fact.to_dict``; a cell the contract does not state has ``citation`` null and display 未约定."""
+
+    provider: str
+    attribute: str
+    label: str
+    value: float | bool | str | None
+    unit: str
+    display: str
+    wording: str
+    qualifier: str
+    citation: CitationOut | None
+
+
+class SpanOut(BaseModel):
+    """``Span.to_dict``."""
+
+    start: int
+    end: int
+    text: str
+
+
+class ClauseOut(BaseModel):
+    """``Clause.to_dict``."""
+
+    doc_id: str
+    provider: str
+    clause_id: str
+    kind: str
+    number: str
+    heading_path: list[str]
+    start: int
+    end: int
+    text: str
+    sentences: list[SpanOut]
+
+
+class HeadingOut(BaseModel):
+    """``Heading.to_dict``."""
+
+    doc_id: str
+    clause_id: str
+    title: str
+    start: int
+    end: int
+    depth: int
+
+
+class DocumentOut(BaseModel):
+    """A contract in a list (``Pipeline.document_summary``)."""
+
+    doc_id: str
+    provider: str
+    source_format: str
+    characters: int
+    clauses: int
+
+
+class DocumentDetailOut(DocumentOut):
+    text: str
+    headings: list[HeadingOut]
+    clause_list: list[ClauseOut]
+
+
+class Status(BaseModel):
+    status: str
+    build: str | None = None
+    clauses: int | None = None
