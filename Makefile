@@ -50,7 +50,8 @@ api: $(STAMP) ## start the HTTP API and widget on 127.0.0.1:8000 (index built fi
 	$(BIN)/rag index
 	$(BIN)/rag serve
 
-eval: $(STAMP) ## measure retrieval and answers with baselines; fails on a regression
+eval: $(STAMP) ## measure retrieval and answers with baselines; fails on a regression (index updated first)
+	$(BIN)/rag index --quiet
 	$(BIN)/python -m evals.run
 
 bench: $(STAMP) ## build, search, ask and load benchmarks with peers (about 12 minutes)

@@ -105,9 +105,17 @@ def compute_idf(token_lists: Sequence[Sequence[str]]) -> dict[str, float]:
     return {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
 
 
+#: bm25s cannot index a corpus without a single token (a contract whose clauses are all one sentence has
+#: no sentence rows); such an index holds this one placeholder document, which no query token matches.
+EMPTY_PLACEHOLDER = "\x00empty"
+
+
 def build_bm25(token_lists: Sequence[Sequence[str]]) -> Any:
     import bm25s
 
+    corpus = [list(tokens) for tokens in token_lists]
+    if not any(corpus):
+        corpus = [[EMPTY_PLACEHOLDER]]
     retriever = bm25s.BM25(k1=1.2, b=0.75, method="lucene")
-    retriever.index([list(tokens) for tokens in token_lists], show_progress=False)
+    retriever.index(corpus, show_progress=False)
     return retriever

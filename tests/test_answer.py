@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 import shutil
+from collections.abc import Collection
 from pathlib import Path
 
 import pytest
 
-from core.records import Answer, Provider
+from core.protocols import Retriever
+from core.records import Answer, Clause, Hit, Provider, Span
 from index.embed import HashingEmbedder
 from index.store import build_index, load_index
 from rag.answer import Composer, analyze
@@ -156,3 +158,37 @@ def test_refusals_say_so_and_cite_nothing(bundled_composer: Composer, question: 
 def test_a_provider_not_named_in_the_question_can_be_given(bundled_composer: Composer) -> None:
     answer = bundled_composer.ask("滞纳金怎么收？", provider="码尚云")
     assert answer.answer.startswith("码尚云：每日 0.05%")
+
+
+class _OneClauseRetriever:
+    """A retriever that is nothing but the protocol: always the same clause."""
+
+    def __init__(self, hit: Hit) -> None:
+        self.hit = hit
+        self.asked: list[tuple[str, int, object]] = []
+
+    def search(self, question: str, k: int = 5, *, providers: Collection[str] | None = None) -> list[Hit]:
+        self.asked.append((question, k, providers))
+        return [self.hit]
+
+
+def test_the_composer_needs_only_the_retriever_protocol(bundled_composer: Composer) -> None:
+    """Any Retriever works: providers, tokenizer and IDF are the composer's arguments, not an index's."""
+    text = "数据中心发生火灾时，双方应共同启动应急预案并互相通报进展。"
+    clause = Clause(
+        "x.txt", "码尚云", "9.9", "clause", ("应急",), 0, len(text), text, (Span(0, len(text), text),)
+    )
+    stub = _OneClauseRetriever(Hit(clause, 1.0, clause.sentences[0], (("dense", 0.95),)))
+    composer = Composer(
+        stub,
+        bundled_composer.table,
+        providers=bundled_composer.providers,
+        tokenizer=bundled_composer.tokenizer,
+        idf=bundled_composer.idf,
+    )
+    assert isinstance(stub, Retriever)
+    answer = composer.ask("码尚云的数据中心发生火灾时双方应启动什么？")
+    assert not answer.refused and stub.asked == [
+        ("码尚云的数据中心发生火灾时双方应启动什么？", 5, ["码尚云"])
+    ]
+    assert answer.citations[0].clause_id == "9.9" and answer.citations[0].text == text
