@@ -1,0 +1,226 @@
+"""How well the write path reads contracts it was not written against: ``python -m evals.reading``.
+
+Over the development corpus in ``evals/corpus/`` (real contracts of other providers; SOURCES.md credits
+each), split by company in ``split.toml``: per contract, whether the provider, entity and aliases match
+``expected.jsonl``; structure (clause count, deepest level, share of body characters inside numbered
+clauses, hand-read clause goldens from ``clause_goldens.jsonl``); and facts (expected facts whose
+attribute the catalog has: found with a citation overlapping the gold quote = recall; our facts for the
+attributes the gold lists for that document that overlap a gold quote = precision). Held-out companies
+are reported separately and never tuned on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from core.records import Clause, Fact
+from core.text import strip_markup
+from index.corpus import Corpus, build_corpus
+from rag.facts import build_table
+
+CORPUS = Path(__file__).resolve().parent / "corpus"
+OUT = Path(__file__).resolve().parent.parent / "build" / "eval" / "reading.json"
+#: expected.jsonl attribute names → the catalog's keys (attributes the catalog does not have are absent).
+ATTRIBUTE_MAP = {
+    "data_retention_after_termination": "data_retention",
+    "late_fee_per_day": "late_fee",
+    "liability_cap": "liability_cap",
+    "dispute_resolution": "dispute",
+    "notice_before_change": "termination_notice",
+    "account_freeze_grace": "freeze_grace",
+    "force_majeure_notice": "force_majeure_notice",
+    "invoice_deadline": "invoice_deadline",
+    "backup_duty": "backup_responsibility",
+    "confidentiality_survives": "confidentiality_survives",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Expected:
+    doc_id: str
+    provider: str
+    entity: str | None
+    aliases: tuple[str, ...]
+    facts: tuple[dict[str, str], ...]
+
+
+def load_split(corpus: Path = CORPUS) -> dict[str, str]:
+    data = tomllib.loads((corpus / "split.toml").read_text(encoding="utf-8"))
+    return {f: c["split"] for c in data["companies"].values() for f in c["files"]}
+
+
+def load_expected(corpus: Path = CORPUS) -> dict[str, Expected]:
+    rows = [json.loads(line) for line in (corpus / "expected.jsonl").read_text(encoding="utf-8").splitlines()]
+    return {
+        r["doc_id"]: Expected(r["doc_id"], r["provider"], r["entity"], tuple(r["aliases"]), tuple(r["facts"]))
+        for r in rows
+        if r
+    }
+
+
+def load_goldens(corpus: Path = CORPUS) -> list[dict[str, str]]:
+    path = corpus / "clause_goldens.jsonl"
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _depth(clause_id: str) -> int:
+    return len([p for p in clause_id.split("~")[0].replace(".", " ").split() if p])
+
+
+def structure(clauses: Sequence[Clause], text: str) -> dict[str, Any]:
+    """Clause count, deepest level, and the share of non-blank body characters inside numbered clauses:
+    over the text after the first numbered clause (``body``) and over the whole text but the title
+    (``all``), so a segmenter that misses the first half of the numbering cannot hide it."""
+    numbered = [c for c in clauses if c.kind == "clause"]
+    inside = sum(len("".join(strip_markup(c.text).split())) for c in numbered)
+    first = min((c.start for c in numbered), default=len(text))
+    title = sum(len("".join(c.text.split())) for c in clauses if c.kind == "title")
+    body = len("".join(strip_markup(text[first:]).split()))
+    everything = len("".join(strip_markup(text).split())) - title
+    return {
+        "clauses": len(numbered),
+        "depth": max((_depth(c.clause_id) for c in numbered), default=0),
+        "coverage_body": round(inside / body, 3) if body else 0.0,
+        "coverage_all": round(inside / everything, 3) if everything else 0.0,
+    }
+
+
+def golden_hits(clauses: Sequence[Clause], goldens: Sequence[dict[str, str]]) -> tuple[int, list[str]]:
+    """Goldens whose clause id exists with exactly that text (or starting with it, for a "prefix")."""
+    by_id = {c.clause_id: c for c in clauses}
+    misses = []
+    for g in goldens:
+        clause = by_id.get(g["clause_id"])
+        ours = "".join(strip_markup(clause.text).split()) if clause else None
+        gold = "".join(strip_markup(g["text"]).split())
+        prefix = g.get("note", "").startswith("prefix")
+        if ours is None or not (ours.startswith(gold) if prefix else ours == gold):
+            misses.append(g["clause_id"])
+    return len(goldens) - len(misses), misses
+
+
+def _overlaps(fact: Fact, start: int, end: int) -> bool:
+    return fact.citation.start < end and start < fact.citation.end
+
+
+def fact_scores(facts: Sequence[Fact], expected: Expected, text: str) -> dict[str, Any]:
+    """Recall over expected facts of catalog attributes; precision over our facts of those attributes."""
+    gold = [
+        (ATTRIBUTE_MAP[f["attribute"]], text.find(f["quote"]), f["quote"])
+        for f in expected.facts
+        if f["attribute"] in ATTRIBUTE_MAP
+    ]
+    spans = [(a, s, s + len(q)) for a, s, q in gold if s >= 0]
+    found = sum(any(f.attribute == a and _overlaps(f, s, e) for f in facts) for a, s, e in spans)
+    asked = {a for a, _, _ in spans}
+    ours = [f for f in facts if f.attribute in asked]
+    right = sum(any(f.attribute == a and _overlaps(f, s, e) for a, s, e in spans) for f in ours)
+    other = sum(1 for f in expected.facts if f["attribute"] not in ATTRIBUTE_MAP)
+    return {"gold": len(spans), "found": found, "ours": len(ours), "right": right, "other_gold": other}
+
+
+def wilson(k: int, n: int) -> tuple[float, float]:
+    """95 % Wilson interval of k successes in n."""
+    if n == 0:
+        return (0.0, 1.0)
+    z, p = 1.96, k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return (round(max(0.0, centre - half), 3), round(min(1.0, centre + half), 3))
+
+
+def read_corpus(corpus: Path = CORPUS) -> list[dict[str, Any]]:
+    loaded: Corpus = build_corpus(corpus / "contracts")
+    table = build_table(loaded.clauses, loaded.documents, loaded.providers)
+    split, expected, goldens = load_split(corpus), load_expected(corpus), load_goldens(corpus)
+    rows = []
+    for doc_id, exp in sorted(expected.items(), key=lambda kv: (split[kv[0]], kv[0])):
+        provider, seg = loaded.providers[doc_id], loaded.segmentations[doc_id]
+        text = loaded.documents[doc_id].text
+        names = set(provider.names)
+        mine = [g for g in goldens if g["doc_id"] == doc_id]
+        hit, misses = golden_hits(seg.clauses, mine)
+        facts = [f for f in table.facts if f.citation.doc_id == doc_id]
+        rows.append(
+            {
+                "doc_id": doc_id,
+                "split": split[doc_id],
+                "provider": provider.name,
+                "expected_provider": exp.provider,
+                "name_ok": provider.name == exp.provider,
+                "entity_ok": provider.entity == exp.entity,
+                "aliases_found": sum(a in names for a in exp.aliases),
+                "aliases": len(exp.aliases),
+                **structure(seg.clauses, text),
+                "goldens_ok": hit,
+                "goldens": len(mine),
+                "golden_misses": misses,
+                **fact_scores(facts, exp, text),
+            }
+        )
+    return rows
+
+
+def totals(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    n = len(rows)
+    gold, found = sum(r["gold"] for r in rows), sum(r["found"] for r in rows)
+    ours, right = sum(r["ours"] for r in rows), sum(r["right"] for r in rows)
+    goldens, goldens_ok = sum(r["goldens"] for r in rows), sum(r["goldens_ok"] for r in rows)
+    return {
+        "contracts": n,
+        "provider_right": sum(r["name_ok"] and r["entity_ok"] for r in rows),
+        "aliases": f"{sum(r['aliases_found'] for r in rows)}/{sum(r['aliases'] for r in rows)}",
+        "coverage_body_min": min((r["coverage_body"] for r in rows), default=0.0),
+        "goldens": f"{goldens_ok}/{goldens}",
+        "fact_recall": f"{found}/{gold} = {found / gold:.2f} {wilson(found, gold)}" if gold else "-",
+        "fact_precision": f"{right}/{ours} = {right / ours:.2f} {wilson(right, ours)}" if ours else "-",
+        "other_gold_facts": sum(r["other_gold"] for r in rows),
+    }
+
+
+def print_table(rows: Sequence[dict[str, Any]]) -> None:
+    print(
+        "| split | contract | provider (expected) | name | entity | aliases | clauses | depth "
+        "| coverage body/all | goldens | facts found | facts right |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        shown = r["provider"] if r["name_ok"] else f"{r['provider']} ({r['expected_provider']})"
+        print(
+            f"| {r['split']} | {r['doc_id']} | {shown} | {'✓' if r['name_ok'] else '✗'} "
+            f"| {'✓' if r['entity_ok'] else '✗'} | {r['aliases_found']}/{r['aliases']} | {r['clauses']} "
+            f"| {r['depth']} | {r['coverage_body']:.2f}/{r['coverage_all']:.2f} "
+            f"| {r['goldens_ok']}/{r['goldens']} | {r['found']}/{r['gold']} | {r['right']}/{r['ours']} |"
+        )
+    print()
+    for split in ("dev", "heldout"):
+        part = [r for r in rows if r["split"] == split]
+        print(f"{split}: " + ", ".join(f"{k} {v}" for k, v in totals(part).items()))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="evals.reading", description=__doc__)
+    parser.add_argument("--corpus", type=Path, default=CORPUS)
+    parser.add_argument("--out", type=Path, default=OUT)
+    args = parser.parse_args(argv)
+    rows = read_corpus(args.corpus)
+    print_table(rows)
+    report = {
+        "rows": rows,
+        "totals": {s: totals([r for r in rows if r["split"] == s]) for s in ("dev", "heldout")},
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
+    print(f"\nwrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
