@@ -53,6 +53,7 @@ api: $(STAMP) ## start the HTTP API and widget on 127.0.0.1:8000 (index built fi
 eval: $(STAMP) ## measure retrieval and answers with baselines; fails on a regression (index updated first)
 	$(BIN)/rag index --quiet
 	$(BIN)/python -m evals.run
+	$(BIN)/python -m evals.reading
 
 bench: $(STAMP) ## build, search, ask and load benchmarks with peers (about 12 minutes)
 	$(BIN)/python -m evals.bench

@@ -22,6 +22,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from importlib.resources import files
 from pathlib import Path
 
 from core.records import Provider
@@ -30,54 +31,44 @@ from core.text import strip_markup
 _ENTITY = re.compile(
     r"[\u4e00-\u9fff（）()]{2,40}?(?:股份有限公司|有限责任公司|有限公司|集团公司|研究院|中心)"
 )
-_ENTITY_CUT = re.compile(r".*(?:是由|是|与|即|和|由|为|及|）|\))")
+#: Words that end the text before an entity name (…协议是 / 通过 / 与 XX有限公司).
+_ENTITY_CUT = re.compile(r"是由|系由|是|与|即|和|由|为|及|通过|经|向|在|）|\)")
+#: A short parenthesised place inside a name, 腾讯云计算（北京）有限责任公司: part of the entity.
+_REGION = re.compile(r"[（(][\u4e00-\u9fff]{2,4}[）)]")
 _DEFINITION = re.compile(
-    r"[（(]\s*(?:以下简称|以下称|下称|本协议中称为|本协议中简称|本协议简称|简称)\s*[：:为]?\s*"
-    r"[“\"「『]?([^”\"」』）)\n]{1,40}?)[”\"」』]?\s*[，,；;）)]"
+    r"[（(]\s*(?:以下简称|以下称|下称|本协议中称为|本协议中简称|本协议简称|简称)\s*为?\s*[：:]?\s*"
+    r"(?:[“\"「『]([^”\"」』）)\n]{1,40}?)[”\"」』]|([^”\"」』）)\n]{1,40}?)\s*[，,；;）)])"
 )
 _SUBJECT = re.compile(r"^[\s\*#]*(?:\[bookmark:[^\]]*\])?([\u4e00-\u9fffA-Za-z0-9\-]{2,20}?)(?:是由|系由|是)")
 _TITLE_SUFFIX = re.compile(
     r"(?:平台)?(?:服务用户协议|用户服务协议|服务用户条款|用户协议|服务协议|服务条款|服务合同|使用协议|协议|条款|合同)$"
 )
 
-#: Defined terms that name a role or the document, never a provider.
-GENERIC_TERMS = frozenset(
-    {
-        "您",
-        "你",
-        "用户",
-        "客户",
-        "开发者",
-        "甲方",
-        "乙方",
-        "丙方",
-        "双方",
-        "本公司",
-        "我公司",
-        "公司",
-        "我们",
-        "我司",
-        "本平台",
-        "平台",
-        "本网站",
-        "网站",
-        "本服务",
-        "服务",
-        "本协议",
-        "协议",
-        "本条款",
-        "条款",
-        "本合同",
-        "合同",
-        "产品",
-        "项目产品",
-    }
-)
+
+def _load_parties() -> dict[str, list[str]]:
+    text = (files("index") / "resources" / "parties.toml").read_text(encoding="utf-8")
+    return {k: list(v) for k, v in tomllib.loads(text).items()}
+
+
+_PARTIES = _load_parties()
+#: Defined terms that name a role, the document or a prompt, never a provider (index/resources/parties.toml).
+GENERIC_TERMS = frozenset(_PARTIES["generic"]) | frozenset(_PARTIES["prompts"])
 _GENERIC_SUFFIXES = ("服务", "协议", "条款", "合同", "产品", "用户", "平台")
 #: Product words too generic to be a brand on their own (a title like 云服务器服务合同).
-GENERIC_PRODUCTS = frozenset(
-    {"云服务器", "云主机", "云服务", "云计算", "云存储", "对象存储", "服务器", "网站"}
+GENERIC_PRODUCTS = frozenset(_PARTIES["generic_products"])
+_THIRD_PARTY = tuple(_PARTIES["third_party_prefixes"])
+_COUNTERPARTY = tuple(re.compile(p) for p in _PARTIES["counterparty"])
+_LATIN_ENTITY = re.compile(
+    r"[A-Z][A-Za-z0-9&.\- ]{1,40}?\s(?:"
+    + "|".join(re.escape(s) for s in _PARTIES["latin_entity_suffixes"])
+    + r")(?![A-Za-z])"
 )
+#: "X（以下简称“本服务”）": X is the product or site the contract is about, a name users say.
+_PRODUCT = re.compile(
+    r"(?:使用|提供的)?([\u4e00-\u9fffA-Za-z0-9 ]{2,30}?)[（(]\s*"
+    r"(?:以下简称|以下称|下称|简称)\s*为?\s*[：:]?\s*[“\"]本(?:服务|网站|平台|产品)[”\"]"
+)
+_LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]{2,}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +115,7 @@ def load_manifest(path: Path) -> dict[str, ManifestEntry]:
 def _is_generic(term: str) -> bool:
     return (
         term in GENERIC_TERMS
+        or term.startswith(_THIRD_PARTY)
         or term in GENERIC_PRODUCTS
         or (len(term) > 2 and term.endswith(_GENERIC_SUFFIXES) and term[:-2] in GENERIC_TERMS)
     )
@@ -133,12 +125,18 @@ def _entities(text: str) -> list[tuple[str, int]]:
     found: list[tuple[str, int]] = []
     for m in _ENTITY.finditer(text):
         name = m.group(0)
-        cut = _ENTITY_CUT.match(name)
-        if cut and len(name) - cut.end() >= 6:
-            name = name[cut.end() :]
-        name = name.lstrip("（）()")
+        regions = [r.span() for r in _REGION.finditer(name)]
+        cuts = [
+            c.end()
+            for c in _ENTITY_CUT.finditer(name)
+            if not any(a <= c.start() < b for a, b in regions) and len(name) - c.end() >= 6
+        ]
+        start = max(cuts, default=0)
+        name = name[start:].lstrip("（）()")
         if len(name) >= 6:
-            found.append((name, m.start()))
+            found.append((name, m.start() + start))
+    plain = strip_markup(text)
+    found += [(m.group(0).strip(), m.start()) for m in _LATIN_ENTITY.finditer(plain)]
     return found
 
 
@@ -146,7 +144,7 @@ def _definitions(text: str) -> list[tuple[str, int]]:
     """Defined terms with their positions, split at ``/`` and ``、``, generic ones dropped."""
     terms: list[tuple[str, int]] = []
     for m in _DEFINITION.finditer(text):
-        for term in re.split(r"[/／、或]", m.group(1)):
+        for term in re.split(r"[/／、或]", m.group(1) or m.group(2)):
             term = term.strip().strip('“”"「」')
             if 2 <= len(term) <= 12 and not _is_generic(term) and not term.endswith(_GENERIC_SUFFIXES):
                 terms.append((term, m.start()))
@@ -166,8 +164,39 @@ def _pick_entity(
             score += 5
         if "乙方" in text[max(0, pos - 6) : pos]:
             score += 3
+        if any(name in c for c in _counterparties(text)):
+            score += 4
         scores[name] = score
     return max(scores, key=lambda n: (scores[n], -text.find(n)))
+
+
+def _counterparties(text: str) -> list[str]:
+    """Names in the sentences that make a party the other side of the contract (本协议是X与您 …)."""
+    plain = strip_markup(text[:6000])
+    return [m.group("name").strip() for pattern in _COUNTERPARTY for m in pattern.finditer(plain)]
+
+
+def _products(text: str) -> list[str]:
+    """What the contract defines as 本服务 / 本网站 (腾讯企业邮服务, EasyOps运维平台系统), with and without
+    the trailing 服务, plus Latin words in it (TPNS, EasyOps): names users ask by."""
+    out: list[str] = []
+    for m in _PRODUCT.finditer(strip_markup(text[:6000])):
+        product = re.split(r"使用|提供的|为|就|向", m.group(1))[-1].strip()
+        if not 2 <= len(product) <= 16:
+            continue
+        for form in (product, re.sub(r"(服务|系统)$", "", product).strip()):
+            if len(form) >= 2 and not _is_generic(form):
+                out.append(form)
+        out += [w for w in _LATIN_WORD.findall(product) if text.count(w) >= 1]
+    return list(dict.fromkeys(out))
+
+
+def _brand_of(entity: str | None) -> str | None:
+    """The brand inside a Latin entity: Zeabur Inc. → Zeabur."""
+    if entity and entity.isascii():
+        brand = _LATIN_ENTITY.sub(lambda m: m.group(0).rsplit(" ", 1)[0], entity).strip(" ,.")
+        return brand if brand and brand != entity else None
+    return None
 
 
 def _compound(text: str, terms: list[str]) -> str | None:
@@ -217,6 +246,13 @@ def detect_provider(text: str, manifest: ManifestEntry | None = None) -> Provide
         candidates.append(compound)
         aliases.extend(compound.split("-"))
     candidates.extend(provider_terms)
+    entities_named = {e for e, _ in entities}
+    candidates.extend(
+        c for c in _counterparties(text) if c not in entities_named and not _is_generic(c) and len(c) <= 12
+    )
+    brand = _brand_of(entity)
+    if brand:
+        candidates.append(brand)
 
     subject_match = _SUBJECT.search(strip_markup(head).lstrip())
     if subject_match:
@@ -228,13 +264,13 @@ def detect_provider(text: str, manifest: ManifestEntry | None = None) -> Provide
 
     title_line = next((line for line in strip_markup(head).splitlines() if line.strip()), "").strip()
     if 2 <= len(title_line) <= 30 and _TITLE_SUFFIX.search(title_line):
-        brand = _TITLE_SUFFIX.sub("", title_line).strip()
-        brand = re.sub(r"平台$", "", brand)
-        if len(brand) >= 2 and not _is_generic(brand):
-            candidates.append(brand)
+        titled = re.sub(r"平台$", "", _TITLE_SUFFIX.sub("", title_line).strip())
+        if len(titled) >= 2 and not _is_generic(titled):
+            candidates.append(titled)
 
     name = next((c for c in candidates if c), None) or entity or "未识别的服务商"
     aliases.extend(candidates)
+    aliases.extend(_products(text))
 
     # A short form used on its own (讯众 for 讯众云通信): the shortest prefix seen alone ≥ 3 times.
     if "-" not in name:
@@ -248,7 +284,13 @@ def detect_provider(text: str, manifest: ManifestEntry | None = None) -> Provide
         name = manifest.name or name
         entity = manifest.entity or entity
         aliases.extend(manifest.aliases)
-    unique = tuple(dict.fromkeys(a for a in aliases if a and a != name and a != entity))
+    unique = tuple(
+        dict.fromkeys(
+            a
+            for a in aliases
+            if a and a != name and a != entity and not _is_generic(a) and a[-1] not in "、，,；;：:"
+        )
+    )
     return Provider(name=name, entity=entity, aliases=unique)
 
 

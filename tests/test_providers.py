@@ -105,3 +105,55 @@ def test_a_malformed_manifest_is_reported_and_the_contracts_still_load(
     assert corpus.providers["星河.txt"].name == "星河云"
     assert len(corpus.errors) == 1
     assert str(corpus.errors[0]).startswith("providers.toml: not valid TOML")
+
+
+PARTY_CASES = [
+    # (contract text, expected name, expected entity, aliases that must be found)
+    (
+        "提示条款\n本服务条款是星云网站所有者（本协议中称为“星云”网址：www.xingyun.example ）"
+        "与您订立的合约。\n1. 星云应按约提供服务。\n",
+        "星云",
+        None,
+        set(),
+    ),
+    (
+        "**本协议是辰星云与您，就您使用辰星云服务（以下简称“账号”）签订的合同。**\n"
+        "## 第一条 通则\n1.1 辰星云提供服务。\n",
+        "辰星云",
+        None,
+        set(),
+    ),
+    (
+        "为使用北斗邮箱服务（以下简称为：“本服务”），您应当阅读本协议。本协议在您与北斗云计算（上海）有限责任公司"
+        "（以下简称“北斗云”）之间产生法律效力。\n## 1. 定义\n1.1 北斗云提供邮箱。\n",
+        "北斗云",
+        "北斗云计算（上海）有限责任公司",
+        {"北斗邮箱"},
+    ),
+    (
+        "感谢您使用本网站，本服务协议是远航科技（深圳）有限公司（以下简称为“远航科技”），向用户（下称为“您”）"
+        "提供的SkyOps运维平台系统（以下简称“本网站”）的服务。\n1 、总则\n1.1 您确认已阅读。\n",
+        "远航科技",
+        "远航科技（深圳）有限公司",
+        {"SkyOps"},
+    ),
+    (
+        "# 服务条款\n## 公司信息\nNimbus 服务由 **Nimbus Inc.** 运营。部分功能由第三方服务商运营。\n"
+        "## 一、 总则\n1. 我们提供服务。\n",
+        "Nimbus",
+        "Nimbus Inc.",
+        set(),
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "name", "entity", "aliases"), PARTY_CASES)
+def test_the_provider_is_the_party_the_contract_binds(
+    text: str, name: str, entity: str | None, aliases: set[str]
+) -> None:
+    """Prompts (提示), account words (账号), the user (您) and third parties are never the provider; the
+    party on the other side of 您 is, with its entity in full (region included) and its product names."""
+    provider = detect_provider(text)
+    assert (provider.name, provider.entity) == (name, entity)
+    assert aliases <= set(provider.aliases)
+    assert not {"提示", "账号", "您", "第三方服务商"} & set(provider.names)
