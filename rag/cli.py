@@ -154,7 +154,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_facts(args: argparse.Namespace, settings: Settings) -> int:
-    from rag.attributes import ATTRIBUTES
+    from rag.catalog import ATTRIBUTES
     from rag.pipeline import open_pipeline
 
     table = open_pipeline(settings, progress=not (args.json or args.csv)).table

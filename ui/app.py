@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from core.records import Answer, Citation, Clause
-from rag.attributes import ATTRIBUTES
+from rag.catalog import ATTRIBUTES
 from rag.pipeline import Pipeline, open_pipeline
 from rag.settings import Settings
 
