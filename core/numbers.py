@@ -96,6 +96,7 @@ class Quantity:
 _DURATION = re.compile(rf"({NUMBER})\s*(个)?\s*(自然日|日历日|工作日|小时|周|星期|个月|月|年|日|天)")
 _RATE_FRACTION = re.compile(rf"(百|千|万)分之([{CN_DIGITS}\d.]+)")
 _PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*[%％]")
+_PER_MILLE = re.compile(r"(\d+(?:\.\d+)?)\s*(‰|‱)")
 _MULTIPLE = re.compile(rf"({NUMBER})\s*倍")
 _MONEY = re.compile(rf"({NUMBER})\s*(万)?\s*元")
 _HOURS_PER_WEEK = re.compile(r"(\d{1,2})\s*[*×xX]\s*(\d{1,2})")
@@ -119,15 +120,20 @@ def durations(text: str) -> list[Quantity]:
 
 
 def rates(text: str) -> list[Quantity]:
-    """Rates as percentages: 万分之五 → 0.05, 千分之一 → 0.1, 0.3% → 0.3."""
-    out: list[Quantity] = []
+    """Rates as percentages, in the order the text states them: 万分之五 → 0.05, 千分之一 → 0.1, 1‰ → 0.1,
+    0.3% → 0.3."""
+    found: list[tuple[int, Quantity]] = []
     for m in _RATE_FRACTION.finditer(text):
         number = parse_number(m.group(2))
         if number is not None:
-            out.append(Quantity(number * {"百": 1.0, "千": 0.1, "万": 0.01}[m.group(1)], "%", m.group(0)))
+            scale = {"百": 1.0, "千": 0.1, "万": 0.01}[m.group(1)]
+            found.append((m.start(), Quantity(number * scale, "%", m.group(0))))
     for m in _PERCENT.finditer(text):
-        out.append(Quantity(float(m.group(1)), "%", m.group(0)))
-    return out
+        found.append((m.start(), Quantity(float(m.group(1)), "%", m.group(0))))
+    for m in _PER_MILLE.finditer(text):
+        scale = 0.1 if m.group(2) == "‰" else 0.01
+        found.append((m.start(), Quantity(float(m.group(1)) * scale, "%", m.group(0))))
+    return [q for _, q in sorted(found, key=lambda pair: pair[0])]
 
 
 def multiples(text: str) -> list[Quantity]:

@@ -250,11 +250,18 @@ class Fact:
     qualifier: str = ""  # e.g. "弹性云主机" when a clause states several values
     label: str = ""  # how answers name the attribute, e.g. 合同终止后的数据保留期
 
+    @property
+    def state(self) -> str:
+        """ "read" (a value was read) or "mentioned" (the contract addresses it without a figure, e.g. 提前通知
+        with no period); a cell with no fact at all is "absent", the only state shown as 未约定."""
+        return "mentioned" if self.value is None else "read"
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "provider": self.provider,
             "attribute": self.attribute,
             "label": self.label,
+            "state": self.state,
             "value": self.value,
             "unit": self.unit,
             "display": self.display,
@@ -270,6 +277,7 @@ class Fact:
             "provider": provider,
             "attribute": attribute,
             "label": label,
+            "state": "absent",
             "value": None,
             "unit": unit,
             "display": "未约定",
@@ -280,7 +288,7 @@ class Fact:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Fact:
-        if data.get("citation") is None:
+        if data.get("citation") is None or data.get("state") == "absent":
             raise ValueError(f"{data.get('provider')}/{data.get('attribute')}: an absent cell is not a fact")
         return cls(
             provider=data["provider"],

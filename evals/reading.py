@@ -28,6 +28,7 @@ from rag.facts import build_table
 CORPUS = Path(__file__).resolve().parent / "corpus"
 OUT = Path(__file__).resolve().parent.parent / "build" / "eval" / "reading.json"
 #: expected.jsonl attribute names → the catalog's keys (attributes the catalog does not have are absent).
+#: The value check reads ``facts_values.jsonl``: numbers must equal, None ↔ null ("stated without a figure").
 ATTRIBUTE_MAP = {
     "data_retention_after_termination": "data_retention",
     "late_fee_per_day": "late_fee",
@@ -106,24 +107,71 @@ def golden_hits(clauses: Sequence[Clause], goldens: Sequence[dict[str, str]]) ->
     return len(goldens) - len(misses), misses
 
 
+def load_values(corpus: Path = CORPUS) -> dict[tuple[str, str, str], dict[str, Any]]:
+    """Normalised gold values (facts_values.jsonl, written by hand): (doc id, attribute, quote) → value."""
+    path = corpus / "facts_values.jsonl"
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return {(r["doc_id"], r["attribute"], r["quote"]): r for r in rows}
+
+
 def _overlaps(fact: Fact, start: int, end: int) -> bool:
     return fact.citation.start < end and start < fact.citation.end
 
 
-def fact_scores(facts: Sequence[Fact], expected: Expected, text: str) -> dict[str, Any]:
-    """Recall over expected facts of catalog attributes; precision over our facts of those attributes."""
+def value_agrees(fact: Fact, gold: dict[str, Any] | None) -> bool:
+    """Our value in the gold's normalised form: numbers equal (None ↔ null: stated without a figure),
+    court vs arbitration, the party, yes/no, the kind of liability cap."""
+    if gold is None:
+        return False
+    kind, want, ours = gold["type"], gold["value"], fact.value
+    if kind in ("duration", "rate_per_day"):
+        if want is None or ours is None:
+            return want is None and ours is None
+        return isinstance(ours, int | float) and abs(float(ours) - float(want)) < 1e-6
+    if kind == "place":
+        return isinstance(ours, str) and ours.startswith(str(want))
+    if kind == "enum":
+        shown = "金额" if isinstance(ours, str) and ours.endswith(" 元") else ours
+        return shown == want
+    return bool(ours == want)
+
+
+def fact_scores(
+    facts: Sequence[Fact], expected: Expected, text: str, values: dict[tuple[str, str, str], dict[str, Any]]
+) -> dict[str, Any]:
+    """Recall over expected facts of catalog attributes (attribute, value and a citation overlapping the
+    quote all right); precision over our facts of the attributes the gold lists for this document."""
     gold = [
-        (ATTRIBUTE_MAP[f["attribute"]], text.find(f["quote"]), f["quote"])
+        (
+            ATTRIBUTE_MAP[f["attribute"]],
+            text.find(f["quote"]),
+            f["quote"],
+            values.get((expected.doc_id, f["attribute"], f["quote"])),
+        )
         for f in expected.facts
         if f["attribute"] in ATTRIBUTE_MAP
     ]
-    spans = [(a, s, s + len(q)) for a, s, q in gold if s >= 0]
-    found = sum(any(f.attribute == a and _overlaps(f, s, e) for f in facts) for a, s, e in spans)
-    asked = {a for a, _, _ in spans}
+    spans = [(a, s, s + len(q), v) for a, s, q, v in gold if s >= 0]
+
+    def right(f: Fact) -> bool:
+        return any(f.attribute == a and _overlaps(f, s, e) and value_agrees(f, v) for a, s, e, v in spans)
+
+    found = sum(
+        any(f.attribute == a and _overlaps(f, s, e) and value_agrees(f, v) for f in facts)
+        for a, s, e, v in spans
+    )
+    located = sum(any(f.attribute == a and _overlaps(f, s, e) for f in facts) for a, s, e, _ in spans)
+    asked = {a for a, _, _, _ in spans}
     ours = [f for f in facts if f.attribute in asked]
-    right = sum(any(f.attribute == a and _overlaps(f, s, e) for a, s, e in spans) for f in ours)
     other = sum(1 for f in expected.facts if f["attribute"] not in ATTRIBUTE_MAP)
-    return {"gold": len(spans), "found": found, "ours": len(ours), "right": right, "other_gold": other}
+    return {
+        "gold": len(spans),
+        "found": found,
+        "located": located,
+        "ours": len(ours),
+        "right": sum(right(f) for f in ours),
+        "other_gold": other,
+    }
 
 
 def wilson(k: int, n: int) -> tuple[float, float]:
@@ -140,6 +188,7 @@ def read_corpus(corpus: Path = CORPUS) -> list[dict[str, Any]]:
     loaded: Corpus = build_corpus(corpus / "contracts")
     table = build_table(loaded.clauses, loaded.documents, loaded.providers)
     split, expected, goldens = load_split(corpus), load_expected(corpus), load_goldens(corpus)
+    values = load_values(corpus)
     rows = []
     for doc_id, exp in sorted(expected.items(), key=lambda kv: (split[kv[0]], kv[0])):
         provider, seg = loaded.providers[doc_id], loaded.segmentations[doc_id]
@@ -162,7 +211,7 @@ def read_corpus(corpus: Path = CORPUS) -> list[dict[str, Any]]:
                 "goldens_ok": hit,
                 "goldens": len(mine),
                 "golden_misses": misses,
-                **fact_scores(facts, exp, text),
+                **fact_scores(facts, exp, text, values),
             }
         )
     return rows
@@ -180,6 +229,7 @@ def totals(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "coverage_body_min": min((r["coverage_body"] for r in rows), default=0.0),
         "goldens": f"{goldens_ok}/{goldens}",
         "fact_recall": f"{found}/{gold} = {found / gold:.2f} {wilson(found, gold)}" if gold else "-",
+        "located": f"{sum(r['located'] for r in rows)}/{gold}",
         "fact_precision": f"{right}/{ours} = {right / ours:.2f} {wilson(right, ours)}" if ours else "-",
         "other_gold_facts": sum(r["other_gold"] for r in rows),
     }

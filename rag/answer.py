@@ -182,7 +182,8 @@ class Composer:
 
     def _statement(self, draft: _Draft, fact: Fact) -> str:
         quote = _quote(fact)
-        return f"{fact.display}{('，' + quote) if quote else ''}{draft.cite(fact.citation)}"
+        where = self.table.document_label(fact)
+        return f"{where}{fact.display}{('，' + quote) if quote else ''}{draft.cite(fact.citation)}"
 
     def _label(self, analysis: Analysis) -> str:
         return ATTRIBUTES[analysis.attributes[0]].label

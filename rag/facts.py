@@ -10,8 +10,8 @@ is typed in by hand and nothing is keyed to a provider: who "the provider" is co
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from core.records import Citation, Clause, Document, Fact, Provider, Span
@@ -107,7 +107,7 @@ def extract_facts(
     by_id = {(c.doc_id, c.clause_id): c for c in clauses}
     roles: dict[str, tuple[str, ...]] = {}
     facts: list[Fact] = []
-    seen: set[tuple[str, str, str, str]] = set()
+    seen: set[tuple[str, str, str, str]] = set()  # per document: a provider's documents differ
     for clause in clauses:
         if clause.kind == "title":
             continue
@@ -129,7 +129,7 @@ def extract_facts(
                     if wording not in span.text:
                         continue
                     wording = _segment(span.text, wording)
-                    dedupe = (clause.provider, key, display, qualifier)
+                    dedupe = (clause.doc_id, key, display, qualifier)
                     if dedupe in seen:
                         continue
                     seen.add(dedupe)
@@ -142,10 +142,22 @@ def extract_facts(
 
 @dataclass(frozen=True, slots=True)
 class FactTable:
-    """Provider × attribute → facts; an empty cell means the contract does not state it (未约定)."""
+    """Provider × attribute → facts; an empty cell means no contract of the provider states it (未约定).
+
+    Facts are keyed by provider and document: a provider with several contracts (a master agreement, an
+    SLA, product terms) has the facts of each, and ``document_label`` names the contract a fact is from.
+    """
 
     providers: tuple[str, ...]
     facts: tuple[Fact, ...]
+    titles: Mapping[str, str] = field(default_factory=dict)  # doc id -> the contract's title
+    documents: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # provider -> its doc ids
+
+    def document_label(self, fact: Fact) -> str:
+        """《title》 of the fact's contract when its provider has several, else ""."""
+        if len(self.documents.get(fact.provider, ())) < 2:
+            return ""
+        return f"《{self.titles.get(fact.citation.doc_id, fact.citation.doc_id)}》"
 
     def cell(self, provider: str, attribute: str) -> list[Fact]:
         return [f for f in self.facts if f.provider == provider and f.attribute == attribute]
@@ -168,5 +180,19 @@ class FactTable:
 def build_table(
     clauses: Iterable[Clause], documents: dict[str, Document], providers: dict[str, Provider]
 ) -> FactTable:
+    clauses = list(clauses)
     names = tuple(dict.fromkeys(p.name for p in providers.values()))
-    return FactTable(names, tuple(extract_facts(clauses, documents, providers)))
+    docs: dict[str, list[str]] = {}
+    for doc_id, provider in providers.items():
+        docs.setdefault(provider.name, []).append(doc_id)
+    titles = {doc_id: _title(doc_id, clauses) for doc_id in documents}
+    facts = tuple(extract_facts(clauses, documents, providers))
+    return FactTable(names, facts, titles, {k: tuple(v) for k, v in docs.items()})
+
+
+def _title(doc_id: str, clauses: list[Clause]) -> str:
+    """The contract's title line, else its first heading, else its file name without extension."""
+    own = [c for c in clauses if c.doc_id == doc_id]
+    title = next((c.display_text.strip() for c in own if c.kind == "title"), "")
+    heading = next((c.heading_path[0] for c in own if c.heading_path), "")
+    return (title or heading or doc_id.rsplit(".", 1)[0]).strip("# ")[:40]

@@ -8,6 +8,8 @@ records.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
 
 
@@ -83,6 +85,7 @@ class FactOut(BaseModel):
     provider: str
     attribute: str
     label: str
+    state: Literal["read", "mentioned", "absent"]
     value: float | bool | str | None
     unit: str
     display: str
