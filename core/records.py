@@ -249,11 +249,13 @@ class Fact:
     citation: Citation
     qualifier: str = ""  # e.g. "弹性云主机" when a clause states several values
     label: str = ""  # how answers name the attribute, e.g. 合同终止后的数据保留期
+    #: conditions, exceptions, negations its sentence (or list lead-in) states, e.g. 条件：如为包月服务
+    qualifiers: tuple[str, ...] = ()
 
     @property
     def state(self) -> str:
-        """ "read" (a value was read) or "mentioned" (the contract addresses it without a figure, e.g. 提前通知
-        with no period); a cell with no fact at all is "absent", the only state shown as 未约定."""
+        """``read`` (a value was read) or ``mentioned`` (addressed without a figure, e.g. 提前通知 with no
+        period); a cell with no fact at all is ``absent``, the only state shown as 未约定."""
         return "mentioned" if self.value is None else "read"
 
     def to_dict(self) -> dict[str, Any]:
@@ -267,6 +269,7 @@ class Fact:
             "display": self.display,
             "wording": self.wording,
             "qualifier": self.qualifier,
+            "qualifiers": list(self.qualifiers),
             "citation": self.citation.to_dict(),
         }
 
@@ -283,6 +286,7 @@ class Fact:
             "display": "未约定",
             "wording": "",
             "qualifier": "",
+            "qualifiers": [],
             "citation": None,
         }
 
@@ -300,6 +304,7 @@ class Fact:
             citation=Citation.from_dict(data["citation"]),
             qualifier=data.get("qualifier", ""),
             label=data.get("label", ""),
+            qualifiers=tuple(data.get("qualifiers", ())),
         )
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from core.records import Citation, Clause, Document, Fact, Provider, Span
 from core.text import strip_markup
 from rag.catalog import ATTRIBUTES, Attribute
+from rag.qualifiers import CONDITION, qualifiers
 from rag.readers import READERS, Extracted, Text
 
 GENERIC_SELF = ("本公司", "我公司", "我司", "本平台")
@@ -107,7 +108,8 @@ def extract_facts(
     by_id = {(c.doc_id, c.clause_id): c for c in clauses}
     roles: dict[str, tuple[str, ...]] = {}
     facts: list[Fact] = []
-    seen: set[tuple[str, str, str, str]] = set()  # per document: a provider's documents differ
+    # Per document (a provider's documents differ) and per condition (如为包月… / 如为按量付费…).
+    seen: set[tuple[str, str, str, str, tuple[str, ...]]] = set()
     for clause in clauses:
         if clause.kind == "title":
             continue
@@ -129,14 +131,16 @@ def extract_facts(
                     if wording not in span.text:
                         continue
                     wording = _segment(span.text, wording)
-                    dedupe = (clause.doc_id, key, display, qualifier)
+                    conditions = qualifiers(sentence.plain, sentence.parent)
+                    only_if = tuple(q for q in conditions if q.startswith(CONDITION))
+                    dedupe = (clause.doc_id, key, display, qualifier, only_if)
                     if dedupe in seen:
                         continue
                     seen.add(dedupe)
                     spec = ATTRIBUTES[key]
                     citation = Citation.of(clause, span)
                     fact = Fact(clause.provider, key, value, spec.unit, display, wording, citation, qualifier)
-                    facts.append(replace(fact, label=spec.label))
+                    facts.append(replace(fact, label=spec.label, qualifiers=conditions))
     return facts
 
 

@@ -91,6 +91,7 @@ class FactOut(BaseModel):
     display: str
     wording: str
     qualifier: str
+    qualifiers: list[str]
     citation: CitationOut | None
 
 
