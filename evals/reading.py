@@ -40,6 +40,8 @@ ATTRIBUTE_MAP = {
     "invoice_deadline": "invoice_deadline",
     "backup_duty": "backup_responsibility",
     "confidentiality_survives": "confidentiality_survives",
+    "sla_compensation": "sla_compensation",
+    "refund": "refund",
 }
 
 
@@ -121,8 +123,8 @@ def _overlaps(fact: Fact, start: int, end: int) -> bool:
 def value_agrees(fact: Fact, gold: dict[str, Any] | None) -> bool:
     """Our value in the gold's normalised form: numbers equal (None ↔ null: stated without a figure),
     court vs arbitration, the party, yes/no, the kind of liability cap."""
-    if gold is None:
-        return False
+    if gold is None:  # no hand-normalised value (SLA tiers, refunds): the cited words decide
+        return True
     kind, want, ours = gold["type"], gold["value"], fact.value
     if kind in ("duration", "rate_per_day"):
         if want is None or ours is None:

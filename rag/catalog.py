@@ -39,6 +39,7 @@ READER_KINDS = (
     "list_all",
     "ratio",
     "hours",
+    "tier",
 )
 BINDS = ("provider", "user", "either")
 CATALOG_FILE = "catalog.toml"
@@ -180,8 +181,15 @@ def parse_catalog(text: str, source: str = CATALOG_FILE) -> dict[str, Attribute]
     return catalog
 
 
+def parse_skip(text: str, source: str = CATALOG_FILE) -> tuple[re.Pattern[str], ...]:
+    """The catalog's ``skip`` patterns: sentences that state no fact of any attribute."""
+    skip = tomllib.loads(text).get("skip", [])
+    return tuple(_regex(p, f"{source}: skip[{i}]") for i, p in enumerate(skip))
+
+
 def load_catalog() -> dict[str, Attribute]:
     return parse_catalog((files("rag") / CATALOG_FILE).read_text(encoding="utf-8"))
 
 
 ATTRIBUTES: dict[str, Attribute] = load_catalog()
+SKIP: tuple[re.Pattern[str], ...] = parse_skip((files("rag") / CATALOG_FILE).read_text(encoding="utf-8"))

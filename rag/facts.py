@@ -16,7 +16,7 @@ from typing import Any
 
 from core.records import Citation, Clause, Document, Fact, Provider, Span
 from core.text import strip_markup
-from rag.catalog import ATTRIBUTES, Attribute
+from rag.catalog import ATTRIBUTES, SKIP, Attribute
 from rag.qualifiers import CONDITION, qualifiers
 from rag.readers import READERS, Extracted, Text
 
@@ -100,9 +100,13 @@ def _segment(text: str, words: str, limit: int = 60) -> str:
 
 
 def extract_facts(
-    clauses: Iterable[Clause], documents: dict[str, Document], providers: dict[str, Provider]
+    clauses: Iterable[Clause],
+    documents: dict[str, Document],
+    providers: dict[str, Provider],
+    catalog: Mapping[str, Attribute] = ATTRIBUTES,
 ) -> list[Fact]:
-    """Every fact the extractors find, in document order; duplicates (same value, same words) dropped."""
+    """Every fact the catalog's readers find, in document order; per document, duplicates (same value,
+    same words, same condition) dropped."""
     by_name = {p.name: p for p in providers.values()}
     clauses = list(clauses)
     by_id = {(c.doc_id, c.clause_id): c for c in clauses}
@@ -126,7 +130,9 @@ def extract_facts(
         parent_text = strip_markup(parent.text) if parent is not None else ""
         for span in clause.sentences:
             sentence = Sentence(clause, span, strip_markup(span.text), context, parent_text, self_names)
-            for key, attribute in ATTRIBUTES.items():
+            if any(p.search(sentence.plain) for p in SKIP):
+                continue
+            for key, attribute in catalog.items():
                 for value, display, wording, qualifier in read(attribute, sentence):
                     if wording not in span.text:
                         continue
@@ -137,7 +143,7 @@ def extract_facts(
                     if dedupe in seen:
                         continue
                     seen.add(dedupe)
-                    spec = ATTRIBUTES[key]
+                    spec = attribute
                     citation = Citation.of(clause, span)
                     fact = Fact(clause.provider, key, value, spec.unit, display, wording, citation, qualifier)
                     facts.append(replace(fact, label=spec.label, qualifiers=conditions))

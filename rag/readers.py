@@ -147,11 +147,45 @@ def read_multiple(reader: Reader, text: Text) -> list[Extracted]:
 
 
 def read_percent(reader: Reader, text: Text) -> list[Extracted]:
+    """A percentage: the pattern's group ``v`` when there is a pattern, else the first one stated."""
+    if reader.pattern:
+        m = reader.pattern.search(text.plain)
+        if not m:
+            return []
+        value, wording = float(m.group("v")), m.group(0)
+        return [(value, _fill(reader.display, value=value, text=wording), wording, "")]
     found = [r for r in rates(text.plain) if r.text.rstrip().endswith(("%", "％"))]
     if not found:
         return []
     r = found[0]
     return [(r.value, _fill(reader.display, value=r.value, text=r.text), r.text, "")]
+
+
+_BELOW = re.compile(r"(?:低于|小于|不足|<|＜)\s*(\d+(?:\.\d+)?)\s*[%％]")
+_ABOVE = re.compile(
+    r"(?:等于或高于|高于或等于|大于或等于|大于等于|不低于|高于|大于|≥|>=|>|＞)\s*(\d+(?:\.\d+)?)\s*[%％]"
+)
+_ANY_PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*[%％]")
+
+
+def read_tier(reader: Reader, text: Text) -> list[Extracted]:
+    """A tier row such as 低于99%但等于或高于95% | 月度服务费的20%: the range it covers (qualifier) and the
+    compensation (value), the percentage stated after the range that bounds none of it."""
+    below, above = _BELOW.search(text.plain), _ABOVE.search(text.plain)
+    if not below and not above:
+        return []
+    bounds = [m for m in (below, above) if m]
+    end = max(m.end() for m in bounds)
+    after = [m for m in _ANY_PERCENT.finditer(text.plain, end)]
+    if not after:
+        return []
+    share = after[-1]
+    low = f"{above.group(1)}%" if above else ""
+    high = f"{below.group(1)}%" if below else ""
+    span = f" {low}–{high}" if low and high else (f" 低于 {high}" if high else f" 不低于 {low}")
+    value = float(share.group(1))
+    wording = text.plain[min(m.start() for m in bounds) : share.end()]
+    return [(value, _fill(reader.display, value=value, range=span), wording, span.strip())]
 
 
 def _as_provider(shown: str, text: Text) -> str:
@@ -221,4 +255,5 @@ READERS: dict[str, Callable[[Reader, Text], list[Extracted]]] = {
     "list_all": read_list_all,
     "ratio": read_ratio,
     "hours": read_hours,
+    "tier": read_tier,
 }

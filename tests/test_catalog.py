@@ -1,0 +1,193 @@
+"""Facts as data: the catalog is validated, generic readers read each value type, qualifiers travel with
+facts, and a provider's several contracts are kept apart. Every contract here is written by the test."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from core.records import Fact
+from index.corpus import build_corpus
+from rag.catalog import ATTRIBUTES, CatalogError, parse_catalog
+from rag.facts import FactTable, build_table, extract_facts
+
+HEAD = "星河云服务协议\n本协议是杭州星河数据科技有限公司（以下简称“星河云”）与您订立的协议。\n"
+
+
+def _table(write_contract: Callable[..., Path], body: str, name: str = "星河.txt") -> FactTable:
+    folder = write_contract(name, HEAD + body).parent
+    corpus = build_corpus(folder)
+    return build_table(corpus.clauses, corpus.documents, corpus.providers)
+
+
+def _values(table: FactTable, attribute: str) -> list[object]:
+    return [f.value for f in table.facts if f.attribute == attribute]
+
+
+# --- the catalog file --------------------------------------------------------------------------------
+
+
+MINIMAL = """
+[[attribute]]
+key = "deposit"
+label = "押金"
+type = "money"
+unit = "元"
+topic = "deposit"
+binds = "user"
+question_words = ["押金"]
+cue = [{ match = "押金" }]
+read = [{ kind = "money", display = "押金 {value} 元" }]
+"""
+
+
+def test_adding_an_attribute_is_a_catalog_entry(write_contract: Callable[..., Path]) -> None:
+    folder = write_contract(
+        "星河.txt", HEAD + "一、 费用\n1. 开通服务时，您应向星河云缴纳押金五千元。\n"
+    ).parent
+    corpus = build_corpus(folder)
+    facts = extract_facts(corpus.clauses, corpus.documents, corpus.providers, parse_catalog(MINIMAL))
+    assert [(f.attribute, f.value, f.display) for f in facts] == [("deposit", 5000.0, "押金 5000 元")]
+    assert facts[0].citation.text == "开通服务时，您应向星河云缴纳押金五千元。"
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (('type = "money"', 'type = "amount"'), r"attribute\[0\] \(deposit\)\.type: 'amount' is not one of"),
+        (('kind = "money"', 'kind = "sum"'), r"\(deposit\)\.read\[0\]\.kind: 'sum' is not one of"),
+        (('match = "押金"', 'match = "押金("'), r"\(deposit\)\.cue\[0\]\.match: invalid regular expression"),
+        (('label = "押金"\n', ""), r"attribute\[0\]\.label: required"),
+        (('binds = "user"', 'binds = "bank"'), r"\(deposit\)\.binds: 'bank' is not one of"),
+    ],
+)
+def test_a_malformed_entry_is_refused_naming_attribute_and_field(
+    change: tuple[str, str], message: str
+) -> None:
+    with pytest.raises(CatalogError, match=message):
+        parse_catalog(MINIMAL.replace(*change), "catalog.toml")
+
+
+def test_a_key_defined_twice_is_refused() -> None:
+    with pytest.raises(CatalogError, match=r"'deposit' is defined twice"):
+        parse_catalog(MINIMAL + MINIMAL)
+
+
+def test_every_catalog_attribute_has_a_label_readers_and_question_words_or_a_topic_sibling() -> None:
+    topics_with_words = {a.topic for a in ATTRIBUTES.values() if a.question_words}
+    for attribute in ATTRIBUTES.values():
+        assert attribute.label and attribute.readers
+        assert attribute.topic in topics_with_words, f"{attribute.key}: no question word asks about its topic"
+
+
+# --- generic readers on contracts the tests write ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sentence", "rate"),
+    [
+        ("每逾期一天，您还应按所欠费用1‰的标准向星河云支付违约金。", 0.1),
+        ("星河云保留对您的欠费要求您按日承担万分之五的违约金的权利。", 0.05),
+        ("每延期一日，您应当向星河云支付所欠费用千分之一的违约金。", 0.1),
+        ("逾期付款的，星河云每日按应付金额的0.3%收取滞纳金。", 0.3),
+    ],
+)
+def test_late_fees_are_read_whatever_they_are_called(
+    write_contract: Callable[..., Path], sentence: str, rate: float
+) -> None:
+    table = _table(write_contract, f"一、 费用\n1. {sentence}\n")
+    assert _values(table, "late_fee") == [pytest.approx(rate)]
+
+
+def test_a_penalty_that_is_not_for_late_payment_is_not_a_late_fee(
+    write_contract: Callable[..., Path],
+) -> None:
+    table = _table(write_contract, "一、 违约\n1. 任何一方违反本协议的，应向对方支付合同总额20%的违约金。\n")
+    assert _values(table, "late_fee") == []
+
+
+def test_sla_tier_rows_are_read_into_ranges(write_contract: Callable[..., Path]) -> None:
+    body = (
+        "一、 服务可用性\n1. 星河云承诺服务可用性不低于99.9%。\n二、 赔偿标准\n"
+        "| 服务可用性 | 赔偿代金券金额 |\n|---|---|\n"
+        "|低于99.9%但等于或高于99%|月度服务费的10%|\n|低于99%|月度服务费的30%|\n"
+    )
+    table = _table(write_contract, body)
+    assert _values(table, "sla_availability") == [99.9]
+    tiers = [(f.qualifier, f.value) for f in table.facts if f.attribute == "sla_compensation"]
+    assert tiers == [("99%–99.9%", 10.0), ("低于 99%", 30.0)]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "value", "display"),
+    [
+        (
+            "您违反本协议的，星河云有权终止服务，已收取的费用不予退还。",
+            False,
+            "违约被终止时，已付费用不予退还",
+        ),
+        ("预付费购买的云主机支持自购买之日起72小时内申请退款。", True, "是，可申请退款"),
+        ("以预付款方式收取的费用不予退还。", False, "否，已付费用不予退还"),
+    ],
+)
+def test_refunds_yes_no_and_on_breach(
+    write_contract: Callable[..., Path], sentence: str, value: bool, display: str
+) -> None:
+    table = _table(write_contract, f"一、 退款\n1. {sentence}\n")
+    assert [(f.value, f.display) for f in table.facts if f.attribute == "refund"] == [(value, display)]
+
+
+def test_price_change_notice_and_auto_renewal(write_contract: Callable[..., Path]) -> None:
+    body = "一、 价格\n1. 星河云调整价格模型前将提前45天通知现有客户。\n2. 服务到期后将自动续费。\n"
+    table = _table(write_contract, body)
+    assert _values(table, "price_change_notice") == [45.0]
+    assert _values(table, "auto_renewal") == [True]
+
+
+# --- qualifiers and the three states -----------------------------------------------------------------
+
+
+def test_conditions_travel_with_facts_and_keep_conditional_values_apart(
+    write_contract: Callable[..., Path],
+) -> None:
+    body = (
+        "一、 责任限制\n"
+        "1. 如为包月服务发生故障，星河云的违约赔偿总额不超过故障所在服务期限内您已缴纳的服务费用总额。\n"
+        "2. 如为按量付费服务，星河云的违约赔偿总额不超过过往12个月您已缴纳的服务费用总额。\n"
+    )
+    facts = [f for f in _table(write_contract, body).facts if f.attribute == "liability_cap"]
+    assert [f.qualifiers for f in facts] == [("条件：如为包月服务发生故障",), ("条件：如为按量付费服务",)]
+
+
+def test_cells_are_read_mentioned_or_absent(write_contract: Callable[..., Path]) -> None:
+    body = "\n".join(
+        [
+            "一、 变更",
+            "1. 星河云变更服务内容的，应提前通知您。",
+            "2. 协议终止后星河云继续保存您的数据30个自然日。",
+            "",
+        ]
+    )
+    rows = {r["attribute"]: r for r in _table(write_contract, body).to_dicts()}
+    assert rows["data_retention"]["state"] == "read" and rows["data_retention"]["value"] == 30.0
+    assert rows["termination_notice"]["state"] == "mentioned" and rows["termination_notice"]["citation"]
+    assert rows["late_fee"]["state"] == "absent" and rows["late_fee"]["display"] == "未约定"
+    assert rows["late_fee"]["citation"] is None
+
+
+# --- one provider, several contracts ----------------------------------------------------------------
+
+
+def test_a_providers_contracts_are_kept_apart_and_named(write_contract: Callable[..., Path]) -> None:
+    write_contract("星河-主协议.txt", HEAD + "一、 数据\n1. 协议终止后星河云继续保存您的数据30个自然日。\n")
+    sla = "星河云服务等级协议\n本协议是杭州星河数据科技有限公司（以下简称“星河云”）与您订立的协议。\n"
+    folder = write_contract(
+        "星河-SLA.txt", sla + "一、 数据\n1. 协议终止后星河云继续保存您的数据30个自然日。\n"
+    ).parent
+    corpus = build_corpus(folder)
+    table = build_table(corpus.clauses, corpus.documents, corpus.providers)
+    facts: list[Fact] = [f for f in table.facts if f.attribute == "data_retention"]
+    assert sorted(f.citation.doc_id for f in facts) == ["星河-SLA.txt", "星河-主协议.txt"]
+    assert {table.document_label(f) for f in facts} == {"《星河云服务等级协议》", "《星河云服务协议》"}
