@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
 from core.records import Provider
 from core.text import strip_markup
@@ -45,9 +46,9 @@ _TITLE_SUFFIX = re.compile(
 )
 
 
-def _load_parties() -> dict[str, list[str]]:
+def _load_parties() -> dict[str, Any]:
     text = (files("index") / "resources" / "parties.toml").read_text(encoding="utf-8")
-    return {k: list(v) for k, v in tomllib.loads(text).items()}
+    return tomllib.loads(text)
 
 
 _PARTIES = _load_parties()
@@ -123,7 +124,11 @@ def _is_generic(term: str) -> bool:
 
 def _entities(text: str) -> list[tuple[str, int]]:
     found: list[tuple[str, int]] = []
+    # A name in a link's text ([腾讯云文档中心](https://…)) names another page, not a party.
+    links = [m.span(1) for m in re.finditer(r"\[([^\]\n]*)\]\(", text)]
     for m in _ENTITY.finditer(text):
+        if any(a <= m.start() < b for a, b in links):
+            continue
         name = m.group(0)
         regions = [r.span() for r in _REGION.finditer(name)]
         cuts = [
@@ -157,17 +162,24 @@ def _pick_entity(
     if not entities:
         return None
     scores: dict[str, float] = {}
+    party: set[str] = set()  # names the contract makes a party (defined term, 乙方, the other side of 您)
+    counterparties = _counterparties(text)
     for name, pos in entities:
         score = scores.get(name, 0.0) + 1.0
         after = text[pos + len(name) : pos + len(name) + 4]
+        bonus = 0.0
         if any(0 <= d_pos - (pos + len(name)) <= 3 for _, d_pos in definitions) or "简称" in after:
-            score += 5
+            bonus += 5
         if "乙方" in text[max(0, pos - 6) : pos]:
-            score += 3
-        if any(name in c for c in _counterparties(text)):
-            score += 4
-        scores[name] = score
-    return max(scores, key=lambda n: (scores[n], -text.find(n)))
+            bonus += 3
+        if any(name in c for c in counterparties):
+            bonus += 4
+        if bonus:
+            party.add(name)
+        scores[name] = score + bonus
+    # 中心 / 研究院 also end names of departments and pages (腾讯云文档中心): only as a party.
+    scores = {n: v for n, v in scores.items() if n in party or not n.endswith(_WEAK_ENTITY_SUFFIXES)}
+    return max(scores, key=lambda n: (scores[n], -text.find(n))) if scores else None
 
 
 def _counterparties(text: str) -> list[str]:
@@ -271,15 +283,7 @@ def detect_provider(text: str, manifest: ManifestEntry | None = None) -> Provide
     name = next((c for c in candidates if c), None) or entity or "未识别的服务商"
     aliases.extend(candidates)
     aliases.extend(_products(text))
-
-    # A short form used on its own (讯众 for 讯众云通信): the shortest prefix seen alone ≥ 3 times.
-    if "-" not in name:
-        for size in range(2, len(name) - 1):
-            prefix = name[:size]
-            if not _is_generic(prefix) and text.count(prefix) - text.count(name) >= 3:
-                aliases.append(prefix)
-                break
-
+    aliases.extend(_more_aliases(name, aliases, text))
     if manifest is not None:
         name = manifest.name or name
         entity = manifest.entity or entity
@@ -292,6 +296,48 @@ def detect_provider(text: str, manifest: ManifestEntry | None = None) -> Provide
         )
     )
     return Provider(name=name, entity=entity, aliases=unique)
+
+
+_DOMAIN = re.compile(r"(?<![\w.@/])(?:www\.)?([a-z0-9][a-z0-9-]{1,30})\.(?:com|cn|net|io|run|cloud)(?![\w])")
+_SUFFIX_WORDS = tuple(_PARTIES["company_suffix_words"])
+_WEAK_ENTITY_SUFFIXES = ("中心", "研究院")
+_OTHER_SITES = frozenset(_PARTIES["other_sites"])
+_BRANDS: dict[str, list[str]] = {k: list(v) for k, v in _PARTIES.get("brands", {}).items()}
+
+
+def _more_aliases(name: str, aliases: list[str], text: str) -> list[str]:
+    """Names users say that the contract implies: short forms (讯众 for 讯众云通信 when used alone, 优维
+    for 优维科技), a product without the brand in front (腾讯云安全托管服务 → 安全托管服务), the site's domain
+    near the opening, Latin names inside product names, and a well-known brand's other names (data)."""
+    out: list[str] = []
+    if "-" not in name:  # the shortest prefix the contract uses alone ≥ 3 times
+        for size in range(2, len(name) - 1):
+            prefix = name[:size]
+            if not _is_generic(prefix) and text.count(prefix) - text.count(name) >= 3:
+                out.append(prefix)
+                break
+        stem = next(
+            (name[: -len(w)] for w in _SUFFIX_WORDS if name.endswith(w) and len(name) - len(w) >= 2), ""
+        )
+        if stem and not _is_generic(stem):
+            out.append(stem)
+    for alias in list(aliases):
+        rest = alias[len(name) :].strip() if alias.startswith(name) else ""
+        if len(rest) >= 2 and not _is_generic(rest):
+            out.append(rest)
+        out += [
+            w.strip()
+            for w in re.findall(r"[A-Za-z][A-Za-z0-9 .\-]*[A-Za-z0-9]", alias)
+            if len(w.strip()) >= 3
+        ]
+    for m in _DOMAIN.finditer(strip_markup(text[:3000]).lower()):
+        if m.group(1) not in _OTHER_SITES:
+            out.append(m.group(0))
+            if m.group(0).startswith("www."):
+                out.append(m.group(0).removeprefix("www."))
+    for known in {name, *aliases, *out}:
+        out += _BRANDS.get(known, [])
+    return out
 
 
 def detect_providers(

@@ -157,3 +157,24 @@ def test_the_provider_is_the_party_the_contract_binds(
     assert (provider.name, provider.entity) == (name, entity)
     assert aliases <= set(provider.aliases)
     assert not {"提示", "账号", "您", "第三方服务商"} & set(provider.names)
+
+
+def test_aliases_users_say_are_derived_from_the_text_and_the_brand_table() -> None:
+    text = "\n".join(
+        [
+            "远航科技网站服务协议",
+            "本服务协议是远航科技（深圳）有限公司（以下简称为“远航科技”）与您订立的协议。",
+            "网址：www.yuanhang.com 。为使用远航科技星图存储服务（以下简称“本服务”），您应当阅读本协议。",
+            "1、总则",
+            "1.1 远航科技提供服务，结算规则会通过远航文档中心发布。",
+        ]
+    )
+    provider = detect_provider(text)
+    assert (provider.name, provider.entity) == ("远航科技", "远航科技（深圳）有限公司")
+    # 远航 (the name without 科技), the product without the brand in front, and the site
+    assert {"远航", "星图存储服务", "星图存储", "yuanhang.com"} <= set(provider.aliases)
+    assert "远航文档中心" not in provider.names  # 中心 only counts as an entity when it is a party
+    tencent = detect_provider(
+        "本协议是腾讯云与您，就您使用腾讯云服务的相关事项签订的合同。\n1.1 腾讯云提供服务。\n"
+    )
+    assert {"Tencent Cloud", "qcloud"} <= set(tencent.aliases)  # index/resources/parties.toml [brands]
