@@ -14,13 +14,18 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import numpy as np
+
 from core.records import Citation, Clause, Document, Fact, Provider, Span
 from core.text import strip_markup
 from rag.catalog import ATTRIBUTES, SKIP, Attribute
+from rag.classify import features, train
 from rag.qualifiers import CONDITION, qualifiers
 from rag.readers import READERS, Extracted, Text
 
 GENERIC_SELF = ("本公司", "我公司", "我司", "本平台")
+#: The qualifier of a fact found in a sentence the classifier chose (the cues did not).
+FLAGGED = ("识别：语义相近（线索词未覆盖）",)
 _USER = ("您", "用户", "客户")
 
 
@@ -71,12 +76,21 @@ def _about(attribute: Attribute, s: Sentence) -> bool:
     return not any(cue.pattern.search(_SCOPE_TEXT[cue.scope](s)) for cue in attribute.unless)
 
 
-def read(attribute: Attribute, s: Sentence) -> list[Extracted]:
-    """Values of the first reader of ``attribute`` that reads any in ``s`` (none if ``s`` is not about it)."""
-    if not _about(attribute, s):
+def read(attribute: Attribute, s: Sentence, *, anchored: bool = False) -> list[Extracted]:
+    """Values of the first reader of ``attribute`` that reads any in ``s`` (none if ``s`` is not about it).
+
+    ``anchored``: the classifier, not the cues, chose ``s``; only the disqualifying contexts are checked and
+    only readers with a pattern of their own (the value's words, not any number in the sentence) may read.
+    """
+    if anchored:
+        if any(cue.pattern.search(_SCOPE_TEXT[cue.scope](s)) for cue in attribute.unless):
+            return []
+    elif not _about(attribute, s):
         return []
     text = Text(s.plain, s.clause.provider, GENERIC_SELF)
     for reader in attribute.readers:
+        if anchored and reader.pattern is None:
+            continue
         if reader.need and not reader.need.search(s.plain):
             continue
         if reader.unless and reader.unless.search(s.plain):
@@ -99,21 +113,15 @@ def _segment(text: str, words: str, limit: int = 60) -> str:
     return segment if words in segment and len(segment) <= limit else words
 
 
-def extract_facts(
-    clauses: Iterable[Clause],
-    documents: dict[str, Document],
-    providers: dict[str, Provider],
-    catalog: Mapping[str, Attribute] = ATTRIBUTES,
-) -> list[Fact]:
-    """Every fact the catalog's readers find, in document order; per document, duplicates (same value,
-    same words, same condition) dropped."""
+def sentences_of(
+    clauses: Iterable[Clause], documents: dict[str, Document], providers: dict[str, Provider]
+) -> list[Sentence]:
+    """Every sentence a fact can be read from, with its clause, context and list lead-in, in order."""
     by_name = {p.name: p for p in providers.values()}
     clauses = list(clauses)
     by_id = {(c.doc_id, c.clause_id): c for c in clauses}
     roles: dict[str, tuple[str, ...]] = {}
-    facts: list[Fact] = []
-    # Per document (a provider's documents differ) and per condition (如为包月… / 如为按量付费…).
-    seen: set[tuple[str, str, str, str, tuple[str, ...]]] = set()
+    out: list[Sentence] = []
     for clause in clauses:
         if clause.kind == "title":
             continue
@@ -122,32 +130,80 @@ def extract_facts(
             roles[clause.doc_id] = provider_roles(documents[clause.doc_id].text, provider)
         self_names = (*provider.names, *GENERIC_SELF, *roles[clause.doc_id])
         context = strip_markup(" ".join((*clause.heading_path, clause.text)))
-        parent = (
-            by_id.get((clause.doc_id, clause.clause_id.rsplit(".", 1)[0]))
-            if "." in clause.clause_id
-            else None
-        )
+        parent_id = clause.clause_id.rsplit(".", 1)[0] if "." in clause.clause_id else None
+        parent = by_id.get((clause.doc_id, parent_id)) if parent_id else None
         parent_text = strip_markup(parent.text) if parent is not None else ""
         for span in clause.sentences:
             sentence = Sentence(clause, span, strip_markup(span.text), context, parent_text, self_names)
-            if any(p.search(sentence.plain) for p in SKIP):
+            if not any(p.search(sentence.plain) for p in SKIP):
+                out.append(sentence)
+    return out
+
+
+class _Collector:
+    """Facts in the order found; per document (a provider's documents differ) and per condition (如为包月…
+    / 如为按量付费…), a value stated twice in the same words is kept once."""
+
+    def __init__(self) -> None:
+        self.facts: list[Fact] = []
+        self.seen: set[tuple[str, str, str, str, tuple[str, ...]]] = set()
+
+    def add(
+        self, attribute: Attribute, s: Sentence, found: list[Extracted], extra: tuple[str, ...] = ()
+    ) -> None:
+        span, clause, a = s.span, s.clause, attribute
+        for value, display, wording, qualifier in found:
+            if wording not in span.text:
                 continue
-            for key, attribute in catalog.items():
-                for value, display, wording, qualifier in read(attribute, sentence):
-                    if wording not in span.text:
-                        continue
-                    wording = _segment(span.text, wording)
-                    conditions = qualifiers(sentence.plain, sentence.parent)
-                    only_if = tuple(q for q in conditions if q.startswith(CONDITION))
-                    dedupe = (clause.doc_id, key, display, qualifier, only_if)
-                    if dedupe in seen:
-                        continue
-                    seen.add(dedupe)
-                    spec = attribute
-                    citation = Citation.of(clause, span)
-                    fact = Fact(clause.provider, key, value, spec.unit, display, wording, citation, qualifier)
-                    facts.append(replace(fact, label=spec.label, qualifiers=conditions))
-    return facts
+            conditions = (*qualifiers(s.plain, s.parent), *extra)
+            only_if = tuple(q for q in conditions if q.startswith(CONDITION))
+            key = (clause.doc_id, a.key, display, qualifier, only_if)
+            if key in self.seen:
+                continue
+            self.seen.add(key)
+            words = _segment(span.text, wording)
+            fact = Fact(
+                clause.provider,
+                attribute.key,
+                value,
+                attribute.unit,
+                display,
+                words,
+                Citation.of(clause, span),
+            )
+            self.facts.append(
+                replace(fact, qualifier=qualifier, label=attribute.label, qualifiers=conditions)
+            )
+
+
+def extract_facts(
+    clauses: Iterable[Clause],
+    documents: dict[str, Document],
+    providers: dict[str, Provider],
+    catalog: Mapping[str, Attribute] = ATTRIBUTES,
+    vectors: Callable[[list[Sentence]], np.ndarray | None] | None = None,
+) -> list[Fact]:
+    """Every fact the catalog's readers find: first in the sentences its cues select, then in sentences a
+    classifier trained on those (weak labels) flags, where only readers anchored by their own pattern may
+    read a value. ``vectors`` gives the sentences' embeddings when an index is at hand."""
+    sentences = sentences_of(clauses, documents, providers)
+    collector = _Collector()
+    positive = {key: np.zeros(len(sentences), dtype=bool) for key in catalog}
+    for i, s in enumerate(sentences):
+        for key, attribute in catalog.items():
+            found = read(attribute, s)
+            positive[key][i] = bool(found)
+            collector.add(attribute, s, found)
+    if not sentences:
+        return collector.facts
+    x = features([s.plain for s in sentences], vectors(sentences) if vectors else None)
+    for key, rows in train(x, positive).flagged(x).items():
+        for i in rows:
+            if not positive[key][i]:
+                collector.add(
+                    catalog[key], sentences[i], read(catalog[key], sentences[i], anchored=True), FLAGGED
+                )
+    return collector.facts
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,15 +244,19 @@ class FactTable:
 
 
 def build_table(
-    clauses: Iterable[Clause], documents: dict[str, Document], providers: dict[str, Provider]
+    clauses: Iterable[Clause],
+    documents: dict[str, Document],
+    providers: dict[str, Provider],
+    vectors: Callable[[list[Sentence]], np.ndarray | None] | None = None,
 ) -> FactTable:
+    """The fact table of a corpus; ``vectors`` (the index's sentence vectors) sharpens the classifier."""
     clauses = list(clauses)
     names = tuple(dict.fromkeys(p.name for p in providers.values()))
     docs: dict[str, list[str]] = {}
     for doc_id, provider in providers.items():
         docs.setdefault(provider.name, []).append(doc_id)
     titles = {doc_id: _title(doc_id, clauses) for doc_id in documents}
-    facts = tuple(extract_facts(clauses, documents, providers))
+    facts = tuple(extract_facts(clauses, documents, providers, vectors=vectors))
     return FactTable(names, facts, titles, {k: tuple(v) for k, v in docs.items()})
 
 

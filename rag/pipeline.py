@@ -3,8 +3,11 @@ index (built first if there is none), the hybrid retriever, the fact table and t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
 
 from core.protocols import Embedder
 from core.records import Answer, Clause, Heading, Hit
@@ -12,7 +15,7 @@ from index.embed import make_embedder
 from index.store import BuildReport, build_index, index_exists, load_index, progress_bar
 from index.structures import SearchIndex
 from rag.answer import Composer
-from rag.facts import FactTable, build_table
+from rag.facts import FactTable, Sentence, build_table
 from rag.retrieve import HybridRetriever, Mode, provider_names_in, resolve_provider
 from rag.settings import Settings
 
@@ -82,6 +85,22 @@ def build(
     )
 
 
+def sentence_vectors(index: SearchIndex) -> Callable[[list[Sentence]], np.ndarray]:
+    """The index's vector of each sentence (a one-sentence clause's is its clause's): no re-embedding."""
+    clause_row = {(c.doc_id, c.clause_id): row for row, c in enumerate(index.clauses)}
+    sentence_row = {(int(c), int(p)): r for r, (c, p) in enumerate(index.sentence_owner.tolist())}
+
+    def lookup(sentences: list[Sentence]) -> np.ndarray:
+        rows = []
+        for s in sentences:
+            row = clause_row[(s.clause.doc_id, s.clause.clause_id)]
+            own = sentence_row.get((row, s.clause.sentences.index(s.span)))
+            rows.append(index.sentence_vectors[own] if own is not None else index.vectors[row])
+        return np.stack(rows) if rows else np.zeros((0, index.vectors.shape[1]), np.float32)
+
+    return lookup
+
+
 def composer_for(index: SearchIndex, retriever: HybridRetriever, table: FactTable) -> Composer:
     """A composer over ``index``: what it needs from the index is handed to it, not reached for."""
     return Composer(
@@ -106,7 +125,7 @@ def open_pipeline(
     retriever = HybridRetriever(
         index, embedder, fusion=settings.fusion, rrf_k=settings.rrf_k, weight=settings.fusion_weight
     )
-    table = build_table(index.clauses, index.documents, index.providers)
+    table = build_table(index.clauses, index.documents, index.providers, vectors=sentence_vectors(index))
     return Pipeline(
         settings, embedder, index, retriever, table, composer_for(index, retriever, table), report
     )

@@ -11,7 +11,7 @@ import pytest
 from core.records import Fact
 from index.corpus import build_corpus
 from rag.catalog import ATTRIBUTES, CatalogError, parse_catalog
-from rag.facts import FactTable, build_table, extract_facts
+from rag.facts import FLAGGED, FactTable, build_table, extract_facts
 
 HEAD = "星河云服务协议\n本协议是杭州星河数据科技有限公司（以下简称“星河云”）与您订立的协议。\n"
 
@@ -191,3 +191,33 @@ def test_a_providers_contracts_are_kept_apart_and_named(write_contract: Callable
     facts: list[Fact] = [f for f in table.facts if f.attribute == "data_retention"]
     assert sorted(f.citation.doc_id for f in facts) == ["星河-SLA.txt", "星河-主协议.txt"]
     assert {table.document_label(f) for f in facts} == {"《星河云服务等级协议》", "《星河云服务协议》"}
+
+
+CAPTURED = """
+[[attribute]]
+key = "deposit"
+label = "押金"
+type = "text"
+unit = ""
+topic = "deposit"
+binds = "user"
+question_words = ["押金"]
+cue = [{ match = "押金" }]
+read = [
+  { kind = "capture", pattern = "(?:押金|保证金)(?P<v>[\\\\d]+元)", value = "{v}", display = "押金 {v}" },
+]
+"""
+
+
+def test_the_classifier_finds_a_sentence_the_cues_miss(write_contract: Callable[..., Path]) -> None:
+    """Trained on the sentences the cue (押金) selects, it flags one worded 保证金; an anchored reader
+    reads its value."""
+    items = [f"{i}. 开通第{i}项服务前，您应向星河云缴纳押金{100 * i}元。" for i in range(1, 6)]
+    items.append("6. 开通第6项服务前，您应向星河云缴纳保证金600元。")
+    topics = ("友好协商", "书面通知", "保密义务", "知识产权", "数据安全", "服务变更", "不可抗力", "法律适用")
+    items += [f"{i}. 双方应就第{i}项{topics[i % len(topics)]}事宜另行书面约定。" for i in range(7, 607)]
+    folder = write_contract("星河.txt", HEAD + "一、 费用\n" + "\n".join(items) + "\n").parent
+    corpus = build_corpus(folder)
+    facts = extract_facts(corpus.clauses, corpus.documents, corpus.providers, parse_catalog(CAPTURED))
+    assert [f.value for f in facts] == ["100元", "200元", "300元", "400元", "500元", "600元"]
+    assert facts[-1].qualifiers == FLAGGED and not facts[0].qualifiers
