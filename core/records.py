@@ -251,6 +251,8 @@ class Fact:
     label: str = ""  # how answers name the attribute, e.g. 合同终止后的数据保留期
     #: conditions, exceptions, negations its sentence (or list lead-in) states, e.g. 条件：如为包月服务
     qualifiers: tuple[str, ...] = ()
+    #: the clauses its sentence refers to (第5.2条, 前款, 上述条款), resolved in the same contract
+    refs: tuple[Citation, ...] = ()
 
     @property
     def state(self) -> str:
@@ -271,6 +273,7 @@ class Fact:
             "qualifier": self.qualifier,
             "qualifiers": list(self.qualifiers),
             "citation": self.citation.to_dict(),
+            "refs": [r.to_dict() for r in self.refs],
         }
 
     @staticmethod
@@ -288,6 +291,7 @@ class Fact:
             "qualifier": "",
             "qualifiers": [],
             "citation": None,
+            "refs": [],
         }
 
     @classmethod
@@ -305,6 +309,7 @@ class Fact:
             qualifier=data.get("qualifier", ""),
             label=data.get("label", ""),
             qualifiers=tuple(data.get("qualifiers", ())),
+            refs=tuple(Citation.from_dict(r) for r in data.get("refs", ())),
         )
 
 

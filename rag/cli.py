@@ -178,6 +178,7 @@ def cmd_facts(args: argparse.Namespace, settings: Settings) -> int:
                 "start",
                 "end",
                 "text",
+                "state",
             ]
         )
         for r in rows:
@@ -195,6 +196,7 @@ def cmd_facts(args: argparse.Namespace, settings: Settings) -> int:
                     c.get("start", ""),
                     c.get("end", ""),
                     c.get("text", ""),
+                    r["state"],
                 ]
             )
     else:
@@ -202,7 +204,8 @@ def cmd_facts(args: argparse.Namespace, settings: Settings) -> int:
             print(f"{spec.label}")
             for provider in table.providers:
                 shown = "；".join(
-                    f"{f.display} [{f.citation.clause_id}]" for f in table.cell(provider, attribute)
+                    f"{table.document_label(f)}{f.display} [{f.citation.clause_id}]"
+                    for f in table.cell(provider, attribute)
                 )
                 print(f"  {provider}: {shown or '未约定'}")
     return 0

@@ -22,6 +22,7 @@ from rag.catalog import ATTRIBUTES, SKIP, Attribute
 from rag.classify import features, train
 from rag.qualifiers import CONDITION, qualifiers
 from rag.readers import READERS, Extracted, Text
+from rag.references import References
 
 GENERIC_SELF = ("本公司", "我公司", "我司", "本平台")
 #: The qualifier of a fact found in a sentence the classifier chose (the cues did not).
@@ -144,7 +145,8 @@ class _Collector:
     """Facts in the order found; per document (a provider's documents differ) and per condition (如为包月…
     / 如为按量付费…), a value stated twice in the same words is kept once."""
 
-    def __init__(self) -> None:
+    def __init__(self, references: References) -> None:
+        self.references = references
         self.facts: list[Fact] = []
         self.seen: set[tuple[str, str, str, str, tuple[str, ...]]] = set()
 
@@ -162,18 +164,10 @@ class _Collector:
                 continue
             self.seen.add(key)
             words = _segment(span.text, wording)
-            fact = Fact(
-                clause.provider,
-                attribute.key,
-                value,
-                attribute.unit,
-                display,
-                words,
-                Citation.of(clause, span),
-            )
-            self.facts.append(
-                replace(fact, qualifier=qualifier, label=attribute.label, qualifiers=conditions)
-            )
+            fact = Fact(clause.provider, a.key, value, a.unit, display, words, Citation.of(clause, span))
+            refs = self.references.resolve(clause, strip_markup(clause.text))
+            fact = replace(fact, qualifier=qualifier, label=a.label, qualifiers=conditions, refs=refs)
+            self.facts.append(fact)
 
 
 def extract_facts(
@@ -186,8 +180,9 @@ def extract_facts(
     """Every fact the catalog's readers find: first in the sentences its cues select, then in sentences a
     classifier trained on those (weak labels) flags, where only readers anchored by their own pattern may
     read a value. ``vectors`` gives the sentences' embeddings when an index is at hand."""
+    clauses = list(clauses)
     sentences = sentences_of(clauses, documents, providers)
-    collector = _Collector()
+    collector = _Collector(References(clauses))
     positive = {key: np.zeros(len(sentences), dtype=bool) for key in catalog}
     for i, s in enumerate(sentences):
         for key, attribute in catalog.items():

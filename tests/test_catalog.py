@@ -221,3 +221,19 @@ def test_the_classifier_finds_a_sentence_the_cues_miss(write_contract: Callable[
     facts = extract_facts(corpus.clauses, corpus.documents, corpus.providers, parse_catalog(CAPTURED))
     assert [f.value for f in facts] == ["100元", "200元", "300元", "400元", "500元", "600元"]
     assert facts[-1].qualifiers == FLAGGED and not facts[0].qualifiers
+
+
+def test_a_cross_reference_resolves_to_the_clause_it_points_at(write_contract: Callable[..., Path]) -> None:
+    body = "\n".join(
+        [
+            "一、 使用规范",
+            "1. 您不得利用星河云服务从事违法活动。",
+            "2. 如您违反上述条款，星河云有权终止服务，已收取的费用不予退还。",
+            "3. 如您违反第一.1条的约定，星河云有权暂停服务。",
+            "",
+        ]
+    )
+    table = _table(write_contract, body)
+    refund = next(f for f in table.facts if f.attribute == "refund")
+    assert [r.clause_id for r in refund.refs] == ["一.1"]
+    assert refund.refs[0].text == "您不得利用星河云服务从事违法活动。"

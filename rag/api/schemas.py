@@ -93,6 +93,7 @@ class FactOut(BaseModel):
     qualifier: str
     qualifiers: list[str]
     citation: CitationOut | None
+    refs: list[CitationOut]
 
 
 class SpanOut(BaseModel):
