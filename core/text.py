@@ -1,10 +1,16 @@
-"""Markup that contracts carry from their editors (Markdown emphasis, Word bookmarks).
+"""Markup that contracts carry from their editors and publishing pipelines.
 
-Offsets always refer to the raw text; only display strings drop this markup.
+Contracts arrive as Word exports, Markdown, MDX/MkDocs pages and HTML or JSX stripped to text, so the
+raw text carries emphasis (``**``, ``<b>``, ``<u>``), Word bookmarks, heading hashes, list bullets,
+table pipes, HTML tags and entities, kramdown/DITA anchors (``{#section_9qx .section}``), YAML front
+matter, JSX residue and MkDocs admonitions. Offsets always refer to the raw text; only display strings
+drop this markup. What counts as markup is data: :data:`DISPLAY_RULES` is a table of (pattern,
+replacement) applied in order, so a new kind of residue is a row, not a branch.
 """
 
 from __future__ import annotations
 
+import html
 import re
 
 #: Word bookmarks exported as text, e.g. ``[bookmark: _GoBack]``.
@@ -12,10 +18,58 @@ BOOKMARK = re.compile(r"\[bookmark:[^\]\n]*\]")
 #: Markdown emphasis markers and heading hashes at a line start.
 EMPHASIS = re.compile(r"\*\*|__")
 HEADING_HASHES = re.compile(r"^[ \t]*#{1,6}[ \t]+", re.MULTILINE)
+#: YAML front matter: ``---`` at the very start, ``key: value`` lines, a closing ``---``.
+FRONT_MATTER = re.compile(
+    r"\A\ufeff?---[ \t]*\n(?:[ \t]*(?:[\w-]+[ \t]*:.*|-[ \t].*|#.*|)\n)*?---[ \t]*(?:\n|\Z)"
+)
+#: An HTML/JSX/XML tag (``<div align="right">``, ``</u>``, ``<br/>``, ``<o:p>``, ``<>``); not an autolink
+#: such as ``<http://…>`` and not a comparison such as ``<99%``.
+HTML_TAG = re.compile(r"</?[A-Za-z][\w:.-]*(?:[ \t\n]+[^<>]*?)?[ \t]*/?>|</?>")
+#: kramdown / DITA attribute lists: ``{#section_9qx_bly_ui0 .section}``, ``{: .note}``, ``{ .md-button }``.
+ATTRIBUTE_LIST = re.compile(
+    r"\{:?[ \t]*(?:[#.][\w-]+|[\w-]+=(?:\"[^\"\n]*\"|'[^'\n]*'|[^\s{}]+))"
+    r"(?:[ \t]+(?:[#.][\w-]+|[\w-]+=(?:\"[^\"\n]*\"|'[^'\n]*'|[^\s{}]+)))*[ \t]*\}"
+)
+#: Character entities: ``&nbsp;``, ``&amp;``, ``&#160;``, ``&#x3000;``.
+ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+
+#: A Markdown link or image: ``[text](url "title")``, ``[text](<url>)``; group 1 is what a reader sees.
+MARKDOWN_LINK = re.compile(
+    r"!?\[([^\]\n]*)\]\((?:<[^>\n]*>|[^()\s]*(?:\([^()\s]*\)[^()\s]*)*)(?:[ \t]+\"[^\"\n]*\")?\)"
+)
+_TABLE_RULE = r"[ \t]*\|?[ \t]*:?-{2,}:?[ \t]*(?:\|[ \t]*:?-{2,}:?[ \t]*)*\|?[ \t]*"
+
+#: (pattern, replacement) in the order they are applied. Line-anchored rules use MULTILINE.
+DISPLAY_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (FRONT_MATTER, ""),
+    (re.compile(r"<!--.*?-->", re.DOTALL), ""),  # HTML comments
+    (re.compile(r"\{/\*.*?\*/\}", re.DOTALL), ""),  # JSX comments
+    (re.compile(r"\{[ \t]*(?:\"[ \t]*\"|'[ \t]*')[ \t]*\}"), " "),  # JSX spaces {" "}
+    (re.compile(r"<br[ \t]*/?>", re.IGNORECASE), "\n"),
+    (HTML_TAG, ""),
+    (ATTRIBUTE_LIST, ""),
+    (BOOKMARK, ""),
+    (re.compile(r"^[ \t]*(?:!!!|\?\?\?\+?)[ \t]*[\w-]+", re.MULTILINE), ""),  # MkDocs admonitions
+    # Links and images show their text: [腾讯云官网](https://…) → 腾讯云官网.
+    (MARKDOWN_LINK, r"\1"),
+    (HEADING_HASHES, ""),
+    (re.compile(rf"^{_TABLE_RULE}$", re.MULTILINE), ""),  # table separator rows |---|---|
+    (re.compile(r"^[ \t]*(?:-{3,}|\*{3,}|_{3,}|-)[ \t]*$", re.MULTILINE), ""),  # rules, lone bullets
+    (re.compile(r"^[ \t]*(?:[-*+>](?=[ \t])|[•·●○■□◆◇▪▫])[ \t]*", re.MULTILINE), ""),  # bullets, quotes
+    (re.compile(r"^[ \t]*\|[ \t]*|[ \t]*\|[ \t]*$", re.MULTILINE), ""),  # a table row's outer pipes
+    (EMPHASIS, ""),
+    (re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>~])"), r"\1"),  # Markdown escapes: \* → *
+)
+
+
+def _entity(match: re.Match[str]) -> str:
+    decoded = html.unescape(match.group(0))
+    return decoded.replace("\u00a0", " ") if decoded != match.group(0) else decoded
 
 
 def strip_markup(text: str) -> str:
-    """Text as a reader should see it: no bookmarks, emphasis markers or heading hashes."""
-    text = BOOKMARK.sub("", text)
-    text = HEADING_HASHES.sub("", text)
-    return EMPHASIS.sub("", text)
+    """Text as a reader should see it: none of the markup listed in :data:`DISPLAY_RULES`, entities
+    decoded (``&nbsp;`` is a space). A single ``*`` is kept: in ``费用*0.3%`` it multiplies."""
+    for pattern, replacement in DISPLAY_RULES:
+        text = pattern.sub(replacement, text)
+    return ENTITY.sub(_entity, text)

@@ -78,20 +78,26 @@ def _depth(clause_id: str) -> int:
 
 
 def structure(clauses: Sequence[Clause], text: str) -> dict[str, Any]:
-    """Clause count, deepest level, and the share of non-blank body characters inside numbered clauses:
-    over the text after the first numbered clause (``body``) and over the whole text but the title
-    (``all``), so a segmenter that misses the first half of the numbering cannot hide it."""
+    """Clause count, deepest level, and how much of the body the numbering holds: the share of non-blank
+    display characters (markup removed, the title line excluded) that are not in un-numbered preamble
+    clauses, over the whole text (``coverage_all``) and after the first numbered clause (``coverage_body``,
+    which forgives a real preface before the numbering)."""
+
+    def size(words: str) -> int:
+        return len("".join(strip_markup(words).split()))
+
     numbered = [c for c in clauses if c.kind == "clause"]
-    inside = sum(len("".join(strip_markup(c.text).split())) for c in numbered)
+    title = sum(size(c.text) for c in clauses if c.kind == "title")
     first = min((c.start for c in numbered), default=len(text))
-    title = sum(len("".join(c.text.split())) for c in clauses if c.kind == "title")
-    body = len("".join(strip_markup(text[first:]).split()))
-    everything = len("".join(strip_markup(text).split())) - title
+    preamble = [c for c in clauses if c.kind == "preamble"]
+    everything = size(text) - title
+    after = size(text[first:])
+    late = sum(size(c.text) for c in preamble if c.start >= first)
     return {
         "clauses": len(numbered),
         "depth": max((_depth(c.clause_id) for c in numbered), default=0),
-        "coverage_body": round(inside / body, 3) if body else 0.0,
-        "coverage_all": round(inside / everything, 3) if everything else 0.0,
+        "coverage_body": round(1 - late / after, 3) if after else 0.0,
+        "coverage_all": round(1 - sum(size(c.text) for c in preamble) / everything, 3) if everything else 0.0,
     }
 
 
@@ -228,7 +234,7 @@ def totals(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "contracts": n,
         "provider_right": sum(r["name_ok"] and r["entity_ok"] for r in rows),
         "aliases": f"{sum(r['aliases_found'] for r in rows)}/{sum(r['aliases'] for r in rows)}",
-        "coverage_body_min": min((r["coverage_body"] for r in rows), default=0.0),
+        "coverage_min": min((r["coverage_all"] for r in rows), default=0.0),
         "goldens": f"{goldens_ok}/{goldens}",
         "fact_recall": f"{found}/{gold} = {found / gold:.2f} {wilson(found, gold)}" if gold else "-",
         "located": f"{sum(r['located'] for r in rows)}/{gold}",

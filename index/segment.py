@@ -2,19 +2,22 @@
 
 The contract's own numbering is the clause id. The segmenter works in four passes:
 
-1. **Lines → items.** Each line is either blank, plain text, or starts with a numbering marker from one of
-   the families Chinese contracts use (``一、``, ``（一）``, ``1、``, ``1.``, ``1.1`` … ``3.1.3.5.1``,
-   ``（1）``, ``1)``, ``a)``/``b ``, ``①``, ``第X条``, ``第X章``, Markdown ``#### 1. 标题``). Word-export list
-   counters (``8. 4.3``) and markup (``**``, ``[bookmark: …]``) in front of a marker are skipped; a marker
-   alone on its line takes the next line as its body.
-2. **Front matter.** When the top-level numbering restarts (a contract form numbered 一…五 followed by the
-   agreement numbered 一…十一), the longest run is the body; what comes before it is front matter, kept as
-   un-numbered title/preamble clauses.
-3. **Tree.** A stack of open markers: a marker of a family already open closes back to that level (a
-   sibling); dotted numbers also close deeper dotted levels; any other family opens a child.
-4. **Clauses.** A marker whose text is a short title with a body or children is a heading (never an empty
-   clause); any other marker starts a clause. Unnumbered paragraphs continue the open clause, or become the
-   body of the heading just above them.
+1. **Lines → items.** Each line is blank (markup alone counts as blank; so does YAML front matter), plain
+   text, a table, or starts with a numbering marker from one of the families Chinese contracts use
+   (``一、``/``十三：``, ``（一）``, ``1、``/``1 、``, ``1.``, ``1.1`` … ``3.1.3.5.1``/``3.2.12．``,
+   ``（1）``, ``1)``, ``a)``/``(a)``/``b ``, ``(ii).``, ``①``, ``第X条``/``第X章``/``第X款``, ``附件二``,
+   Markdown ``#### 1. 标题`` or ``## 1 标题``), or is a list bullet. Markup around a number (``**<u>1.2``,
+   ``- (i).``, ``3.5.1**您``) and Word-export list counters (``8. 4.3``) are skipped (:mod:`index.cleanup`);
+   a marker alone on its line takes the next line as its body.
+2. **Outline** (:mod:`index.outline`). The body is the heaviest run of the top-level numbering (a form or a
+   numbered table of contents before it is front matter, kept as un-numbered title/preamble clauses); an
+   annex or a heading before a restarted numbering starts a part whose ids are prefixed; the markers form
+   a tree and get their ids.
+3. **Headings.** A marker whose text is a short title with a body or children is a heading (never an empty
+   clause), and so is a Markdown heading, a chapter and a table's header row; a bold title at the start of
+   a clause (``**3.3. 后付费：**您可…``) is that clause's own title.
+4. **Clauses.** Any other marker starts a clause; each table row is a clause of its own. Unnumbered
+   paragraphs continue the open clause, or become the body of the heading just above them.
 
 Every clause satisfies ``document.text[start:end] == text`` and its sentences carry their own offsets.
 """
@@ -27,24 +30,17 @@ from dataclasses import dataclass, field, replace
 
 from core.records import Clause, ClauseKind, Document, Heading, Span
 from core.text import strip_markup
-from index.numbering import (
-    Line,
-    Marker,
-    assign_ids,
-    body_start_index,
-    build_tree,
-    find_markers,
-    skip_markup,
-    split_lines,
-    trim_end,
-)
+from index.cleanup import MD_HEADING, bullet_end, skip_line_lead, skip_markup, trim_end
+from index.numbering import Line, Marker, find_markers, split_lines
+from index.outline import assign_ids, body_start_index, build_tree, label_articles, mark_parts
 
 #: Bump when segmentation output changes, so old indexes are rebuilt rather than misread.
-SEGMENTER_VERSION = "2026.11-1"
+SEGMENTER_VERSION = "2026.12-1"
 
-_SENTENCE_END = re.compile(r"[。！？!?；;]+[”’」』）)\]】]*|\n+")
+_SENTENCE_END = re.compile(r"[。！？!?；;]+[”’」』）)\]】]*|\n+|(?:<br[ \t]*/?>)+", re.IGNORECASE)
 _TITLE_WORDS = re.compile(r"(协议|合同|条款|章程|规则|细则|须知|声明|政策)(书)?$")
 _SENTENCE_PUNCT = set("。；;！？!?：:，,")
+_TITLE_LEAD = "：:、.．-— \t"
 
 #: Ids of un-numbered front-matter clauses.
 TITLE_ID = "标题"
@@ -71,6 +67,8 @@ class _Open:
     start: int
     end: int
     lines: list[int] = field(default_factory=list)
+    row: bool = False
+    marker: Marker | None = None  # the list item it started from, when it is one of a tight list
 
 
 def _is_title(text: str) -> bool:
@@ -100,21 +98,44 @@ def _add_sentence(text: str, start: int, end: int, spans: list[Span]) -> None:
 
 def _mark_headings(text: str, lines: list[Line], markers: list[Marker]) -> None:
     """Give every marker its title (its first body line) and decide which markers are headings: a short
-    title with a body or children, a Markdown heading, a chapter, or a number with no text."""
+    title with a body or children, a Markdown heading, a chapter, a part, a table header, or a number
+    with no text. A clause whose body opens with a bold title gets that title as ``runin``."""
     by_line = {m.line for m in markers}
     body_lines = {m.body_line for m in markers if m.body_line != m.line}
     for marker in markers:
+        if marker.family == "table":
+            marker.heading = True
+            continue
         line = lines[marker.body_line]
         first_line = text[marker.body_start : line.end] if marker.body_start < line.end else ""
-        marker.title = strip_markup(first_line).strip()
+        marker.title = strip_markup(first_line).strip().lstrip(_TITLE_LEAD).rstrip(".．").strip()
+        if marker.family == "row":
+            continue
         nxt = _next_nonblank(lines, marker.body_line + 1, text)
         followed_by_text = nxt is not None and nxt not in by_line and nxt not in body_lines
         marker.heading = bool(
             marker.md_level
             or marker.family == "chapter"
+            or marker.part
             or not marker.title
             or (_is_title(first_line) and (marker.children > 0 or followed_by_text))
         )
+        if not marker.heading:
+            marker.runin = _runin(text, line.start, line.end, marker.body_start)
+
+
+def _runin(text: str, line_start: int, line_end: int, body_start: int) -> str:
+    """The bold title a clause body opens with (``**3.3. 后付费：**您可先使用…``): emphasis open before
+    the body that closes on the same line, with more words after it."""
+    before = text[line_start:body_start]
+    if before.count("**") % 2 == 0 and before.count("<b>") <= before.count("</b>"):
+        return ""
+    closes = (text.find(tag, body_start, line_end) for tag in ("**", "</b>"))
+    close = min((i for i in closes if i >= 0), default=-1)
+    if close < 0 or not strip_markup(text[close:line_end]).strip():
+        return ""
+    title = strip_markup(text[body_start:close]).strip().rstrip("：:")
+    return title if _is_title(title) else ""
 
 
 class _Writer:
@@ -127,6 +148,8 @@ class _Writer:
         self.headings: list[Heading] = []
         self.open: _Open | None = None
         self.seen_ids: Counter[str] = Counter()
+        self.taken = {m.clause_id for m in markers}
+        self.emitted: set[str] = set()
 
     def clause(self, clause_id: str, kind: ClauseKind, path: tuple[str, ...], start: int, end: int) -> Clause:
         text = self.text
@@ -145,7 +168,13 @@ class _Writer:
     def close(self) -> None:
         current, self.open = self.open, None
         if current is not None and current.end > current.start:
-            clause = self.clause(current.clause_id, current.kind, current.path, current.start, current.end)
+            clause_id, n = current.clause_id, 1
+            # Text after a table or a tight list continues what holds it, under a fresh id.
+            while clause_id in self.emitted or (n > 1 and clause_id in self.taken):
+                n += 1
+                clause_id = f"{current.clause_id}~{n}"
+            self.emitted.add(clause_id)
+            clause = self.clause(clause_id, current.kind, current.path, current.start, current.end)
             self.clauses.append(replace(clause, number=current.number))
 
     def path_of(self, marker: Marker) -> tuple[str, ...]:
@@ -161,17 +190,25 @@ class _Writer:
         """One un-numbered clause per non-blank line before the body (title lines are kind "title")."""
         text = self.text
         for line in self.lines[:end_line]:
-            end = trim_end(text, line.content, line.end)
-            if end <= line.content:
+            if line.content >= line.end:
                 continue
-            words = text[line.content : end]
+            start = line.content
+            heading = MD_HEADING.match(text, line.start, line.end)
+            if heading:
+                start = skip_line_lead(text, heading.end(), line.end)
+            after_bullet = bullet_end(text, start, line.end)
+            start = start if after_bullet is None else after_bullet
+            end = trim_end(text, start, line.end)
+            if end <= start:
+                continue
+            words = text[start:end]
             is_title = _is_title(words) and bool(_TITLE_WORDS.search(strip_markup(words).strip()))
             base = TITLE_ID if is_title else PREAMBLE_ID
             self.seen_ids[base] += 1
             n = self.seen_ids[base]
             clause_id = (base if n == 1 else f"{base}~{n}") if is_title else f"{base}.{n}"
             kind: ClauseKind = "title" if is_title else "preamble"
-            self.clauses.append(self.clause(clause_id, kind, (), line.content, end))
+            self.clauses.append(self.clause(clause_id, kind, (), start, end))
 
     def marker(self, here: Marker) -> Marker | None:
         """A numbered line: a heading (returned, so text below can become its body) or a new clause."""
@@ -183,15 +220,25 @@ class _Writer:
             depth = len(self.path_of(here))
             self.headings.append(Heading(self.document.doc_id, here.clause_id, here.title, start, end, depth))
             return here
-        body_end = trim_end(text, here.body_start, self.lines[here.body_line].end)
-        self.open = _Open(
-            here.clause_id, "clause", self.path_of(here), here.number, here.body_start, body_end
-        )
+        body_end = here.body_end if here.body_end >= 0 else self.lines[here.body_line].end
+        body_end = trim_end(text, here.body_start, body_end)
+        path = self.path_of(here) + ((here.runin,) if here.runin else ())
+        self.open = _Open(here.clause_id, "clause", path, here.number, here.body_start, body_end)
+        self.open.row = here.family == "row"
+        self.open.marker = here if here.tight and not self.open.row else None
         return None
 
-    def plain(self, start: int, end: int, last_heading: Marker | None) -> None:
+    def plain(self, start: int, end: int, last_heading: Marker | None, after_blank: bool) -> None:
         """An un-numbered line: it continues the open clause, becomes the body of the heading above, or
-        (after a closed structure with nothing open) is kept as an un-numbered clause."""
+        (after a closed structure with nothing open) is kept as an un-numbered clause. Text after a table
+        is not part of its last row, and a paragraph set off by a blank line after a tight list is not
+        part of its last item: they belong to what holds the table or the list."""
+        item = self.open.marker if self.open is not None else None
+        if item is not None and after_blank and item.parent is not None:
+            self.close()
+            last_heading = self.markers[item.parent]
+        if self.open is not None and self.open.row:
+            self.close()
         if self.open is not None:
             self.open.end = end
         elif last_heading is not None:
@@ -205,18 +252,28 @@ class _Writer:
         by_line = {m.line: m for m in self.markers}
         body_lines = {m.body_line for m in self.markers if m.body_line != m.line}
         last_heading: Marker | None = None
+        after_blank = False
         for i in range(start_line, len(self.lines)):
             line = self.lines[i]
             here = by_line.get(i)
             if here is not None:
-                last_heading = self.marker(here)
+                held = self._holder(here) if here.family == "row" else None
+                last_heading = self.marker(here) or held or (last_heading if here.family == "row" else None)
+                after_blank = False
                 continue
             if i in body_lines or line.content >= line.end:
+                after_blank = after_blank or line.content >= line.end
                 continue
             end = trim_end(self.text, line.content, line.end)
             if end > line.content:
-                self.plain(line.content, end, last_heading)
+                self.plain(line.content, end, last_heading, after_blank)
+            after_blank = False
         self.close()
+
+    def _holder(self, row: Marker) -> Marker | None:
+        """What holds a row's table (the text after the table continues it)."""
+        table = self.markers[row.parent] if row.parent is not None else None
+        return self.markers[table.parent] if table is not None and table.parent is not None else None
 
 
 def segment(document: Document, provider: str = "") -> Segmentation:
@@ -224,17 +281,30 @@ def segment(document: Document, provider: str = "") -> Segmentation:
     text = document.text
     lines = split_lines(text)
     markers = find_markers(text, lines)
-    first = body_start_index(markers)
+    first = body_start_index(markers, len(text))
     front_end_line = markers[first].line if markers else len(lines)
     markers = markers[first:]
+    mark_parts(markers)
     build_tree(markers)
+    _mark_tight(lines, markers)
     _mark_headings(text, lines, markers)
+    label_articles(markers)
     assign_ids(markers)
     writer = _Writer(document, provider, lines, markers)
     writer.front_matter(front_end_line)
     writer.body(front_end_line)
     spans = tuple(s for m in markers for s in m.spans)
     return Segmentation(document.doc_id, provider, tuple(writer.clauses), tuple(writer.headings), spans)
+
+
+def _mark_tight(lines: list[Line], markers: list[Marker]) -> None:
+    """Flag the items that follow their previous sibling without a blank line (a tight list)."""
+    last: dict[int | None, Marker] = {}
+    for marker in markers:
+        key = marker.parent
+        blank = marker.line > 0 and lines[marker.line - 1].content >= lines[marker.line - 1].end
+        marker.tight = key in last and not blank and not marker.md_level
+        last[key] = marker
 
 
 def _next_nonblank(lines: list[Line], start: int, text: str) -> int | None:

@@ -1,0 +1,194 @@
+"""Markup that real contracts carry (Markdown, HTML remnants, kramdown anchors, YAML front matter, JSX
+residue, MkDocs admonitions): never in a clause id or a heading title, gone from display text, while
+offsets still index the raw file. Every contract here is written by the test."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from core.records import Clause, Document
+from core.text import strip_markup
+from index.segment import Segmentation, segment
+
+#: Markup that must not survive into an id, a heading title or display text.
+LEFTOVER = re.compile(
+    r"\*\*|__|</?[A-Za-z][^>]*>|\{(?:[#.:]|[ \t]+[.#])|&[a-z]+;|^#|!!!|^---|\]\(|\{/\*", re.MULTILINE
+)
+
+
+def read(text: str, doc_id: str = "t.md") -> Segmentation:
+    result = segment(Document(doc_id, text, "md", "utf-8", ""), "测试云")
+    previous_end = 0
+    for clause in result.clauses:
+        assert text[clause.start : clause.end] == clause.text
+        assert clause.start >= previous_end, f"{clause.clause_id} overlaps the clause before it"
+        previous_end = clause.end
+        for sentence in clause.sentences:
+            assert text[sentence.start : sentence.end] == sentence.text
+        assert not LEFTOVER.search(clause.clause_id), clause.clause_id
+        assert not any(LEFTOVER.search(title) for title in clause.heading_path), clause.heading_path
+        assert not LEFTOVER.search(clause.display_text), clause.display_text
+    ids = [c.clause_id for c in result.clauses]
+    assert len(ids) == len(set(ids)), ids
+    for heading in result.headings:
+        assert not LEFTOVER.search(heading.title), heading.title
+    return result
+
+
+def by_id(result: Segmentation) -> dict[str, Clause]:
+    return {c.clause_id: c for c in result.clauses}
+
+
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        ('<div id="d" align="right"><b>2019年11月版</b></div>', "2019年11月版"),
+        ("**<u>1.2 服务规则以官网为准。**</u>", "1.2 服务规则以官网为准。"),
+        ("## 提示条款 {#section_9qx_bly_ui0 .section}", "提示条款"),
+        ("[下载 PDF](terms.pdf){ .md-button }", "下载 PDF"),
+        ("---\ntitle: 服务条款\nhide:\n  - navigation\n---\n正文", "正文"),
+        ("双方&nbsp;同意&amp;确认", "双方 同意&确认"),
+        ("第一行<br>第二行<br/>第三行", "第一行\n第二行\n第三行"),
+        ('<span id="fujian1"></span>', ""),
+        ("详见 [腾讯云官网](https://cloud.tencent.com/product/ocr) 展示", "详见 腾讯云官网 展示"),
+        ("[可接受使用政策](</docs/aup.md>) (AUP)", "可接受使用政策 (AUP)"),
+        ("|服务可用性\t|赔偿比例|\n|---|---|\n|低于99%|10%|", "服务可用性\t|赔偿比例\n\n低于99%|10%"),
+        ("- **要求您支付违约金。**", "要求您支付违约金。"),
+        ("- (ii). 及时更新信息。", "(ii). 及时更新信息。"),
+        ("可用性 =（1 - 不可用分钟数 / 总分钟数）\\* 100%", "可用性 =（1 - 不可用分钟数 / 总分钟数）* 100%"),
+        ('!!! tip "提示"\n    - 本协议由星河公司提供。', ' "提示"\n本协议由星河公司提供。'),
+        ('{/* 社区版 */}<p>您确认{" "}已阅读。</p>', "您确认 已阅读。"),
+        ('<div className="terms"><>条款</></div>', "条款"),
+    ],
+)
+def test_strip_markup_shows_what_a_reader_sees(raw: str, shown: str) -> None:
+    assert strip_markup(raw).strip() == shown.strip()
+
+
+@pytest.mark.parametrize(
+    "kept",
+    [
+        "滞纳金=应付服务费用*0.3%*拖欠天数",  # a single * multiplies
+        "网站地址：<http://www.west.cn>",  # an autolink, not a tag
+        "服务（“服务”）是指 {{entityName}} 提供的产品。",  # a template placeholder is the text itself
+        "可用性<99%时赔偿",  # a comparison, not a tag
+        "甲方 | 乙方",  # an inner table pipe
+    ],
+)
+def test_strip_markup_keeps_text_that_only_looks_like_markup(kept: str) -> None:
+    assert strip_markup(kept) == kept
+
+
+MARKDOWN_CONTRACT = """---
+title: 服务条款
+hide:
+  - navigation
+---
+
+<div id="d" align="right"><b>2024年11月版</b></div>
+
+# 星河云服务协议 {#concept_1 .concept}
+
+!!! tip
+    - 本协议由星河云计算有限公司提供。
+    - 请您仔细阅读全部条款。
+
+## 第一条 通则 {#section_a .section}
+1.1 星河云服务指云主机与存储服务。
+
+**<u>1.2 服务规则以星河云官网展示为准。**</u>
+
+## 第二条 费用
+**2.1 您应按时足额支付费用。**
+
+**<u>2.2 逾期付款的，每日按所欠费用的千分之一支付违约金。</u>**
+
+<span id="fujian1"></span>
+
+## 第三条 其他
+3.1 本协议以中文为准。
+
+[下载 PDF](terms.pdf){ .md-button }
+"""
+
+
+def test_markdown_markup_stays_out_of_ids_titles_and_clause_ends() -> None:
+    result = read(MARKDOWN_CONTRACT)
+    found = by_id(result)
+    assert [c for c in found if found[c].kind == "clause"] == ["1.1", "1.2", "2.1", "2.2", "3.1"]
+    assert found["1.2"].text == "服务规则以星河云官网展示为准。"
+    assert found["2.2"].text == "逾期付款的，每日按所欠费用的千分之一支付违约金。"
+    assert found["3.1"].text == "本协议以中文为准。"  # the download button is page chrome
+    assert found["1.1"].heading_path == ("通则",)
+    assert [h.title for h in result.headings] == ["通则", "费用", "其他"]
+    assert found["标题"].text.startswith("星河云服务协议")
+    assert found["标题"].display_text.strip() == "星河云服务协议"
+    front = "".join(c.text for c in result.clauses)
+    assert "navigation" not in front  # YAML front matter is no clause text
+
+
+def test_admonition_bullets_before_the_body_are_preamble() -> None:
+    found = by_id(read(MARKDOWN_CONTRACT))
+    preamble = [c.text for c in found.values() if c.kind == "preamble"]
+    assert "本协议由星河云计算有限公司提供。" in preamble
+    assert "请您仔细阅读全部条款。" in preamble
+    assert "2024年11月版" in preamble
+
+
+HTML_CONTRACT = """<div class="terms">
+<h2>一、总则</h2>
+<p>1.1 本协议适用于云主机服务。</p>
+<p>1.2 双方应遵守&nbsp;法律法规。<br>1.3 未尽事宜另行约定。</p>
+<h2>二、费用</h2>
+<p>2.1 <b>您应按月付费。</b></p>
+</div>
+"""
+
+
+def test_html_remnants_headings_line_breaks_and_entities() -> None:
+    result = read(HTML_CONTRACT, "t.txt")
+    found = by_id(result)
+    assert list(found) == ["1.1", "1.2", "1.3", "2.1"]
+    assert found["1.2"].display_text == "双方应遵守 法律法规。"
+    assert found["1.3"].text == "未尽事宜另行约定。"  # <br> ends a line
+    assert found["2.1"].text == "您应按月付费。"  # no tag at either end
+    assert found["2.1"].heading_path == ("费用",)
+    assert [(h.clause_id, h.title) for h in result.headings] == [("一", "总则"), ("二", "费用")]
+
+
+JSX_CONTRACT = """{/* 社区版协议 */}
+<div className="terms">
+<h1>星河云网站使用协议</h1>
+<p>1 、总则</p>
+<p>1.1 您确认已阅读本协议{" "}全部内容。</p>
+<p>2 、账户</p>
+<p>2.1 您应妥善保管账户及 / 或密码。</p>
+</div>
+"""
+
+
+def test_jsx_residue_is_markup() -> None:
+    found = by_id(read(JSX_CONTRACT, "t.txt"))
+    assert [c for c in found if found[c].kind == "clause"] == ["1.1", "2.1"]
+    assert found["1.1"].display_text == "您确认已阅读本协议 全部内容。"
+    assert found["2.1"].heading_path == ("账户",)
+    assert found["标题"].display_text == "星河云网站使用协议"
+
+
+VUE_CONTRACT = """<template>
+  <div class="agreement">
+    <h3>一、总则</h3>
+    <p v-if="edition === 'saas'">1. 本协议适用于{{ productName }}。</p>
+    <p>2. 双方应遵守法律。</p>
+  </div>
+</template>
+"""
+
+
+def test_vue_template_residue_is_markup_and_placeholders_are_text() -> None:
+    found = by_id(read(VUE_CONTRACT, "t.txt"))
+    assert list(found) == ["一.1", "一.2"]
+    assert found["一.1"].text == "本协议适用于{{ productName }}。"
+    assert found["一.2"].heading_path == ("总则",)
