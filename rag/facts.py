@@ -141,14 +141,24 @@ def sentences_of(
     return out
 
 
+def _on_topic(attribute: Attribute, clause: Clause) -> int:
+    """How many of the attribute's cues and question words the clause's headings carry: where the contract
+    deals with the attribute, not where it mentions it in passing."""
+    heading = " ".join(clause.heading_path)
+    return sum(bool(c.pattern.search(heading)) for c in attribute.cues) + sum(
+        w in heading for w in attribute.question_words
+    )
+
+
 class _Collector:
-    """Facts in the order found; per document (a provider's documents differ) and per condition (如为包月…
-    / 如为按量付费…), a value stated twice in the same words is kept once."""
+    """Facts in the order found. Per document (a provider's documents differ) and per condition (如为包月…
+    / 如为按量付费…), a value stated twice is kept once, where the headings are most about the attribute;
+    and a cell that has a value read drops its mentions without a figure."""
 
     def __init__(self, references: References) -> None:
         self.references = references
         self.facts: list[Fact] = []
-        self.seen: set[tuple[str, str, str, str, tuple[str, ...]]] = set()
+        self.where: dict[tuple[str, str, str, str, tuple[str, ...]], tuple[int, int]] = {}  # -> index, score
 
     def add(
         self, attribute: Attribute, s: Sentence, found: list[Extracted], extra: tuple[str, ...] = ()
@@ -160,14 +170,23 @@ class _Collector:
             conditions = (*qualifiers(s.plain, s.parent), *extra)
             only_if = tuple(q for q in conditions if q.startswith(CONDITION))
             key = (clause.doc_id, a.key, display, qualifier, only_if)
-            if key in self.seen:
+            score = _on_topic(a, clause)
+            if key in self.where and self.where[key][1] >= score:
                 continue
-            self.seen.add(key)
             words = _segment(span.text, wording)
             fact = Fact(clause.provider, a.key, value, a.unit, display, words, Citation.of(clause, span))
             refs = self.references.resolve(clause, strip_markup(clause.text))
             fact = replace(fact, qualifier=qualifier, label=a.label, qualifiers=conditions, refs=refs)
-            self.facts.append(fact)
+            if key in self.where:
+                self.facts[self.where[key][0]] = fact
+                self.where[key] = (self.where[key][0], score)
+            else:
+                self.where[key] = (len(self.facts), score)
+                self.facts.append(fact)
+
+    def result(self) -> list[Fact]:
+        read = {(f.citation.doc_id, f.attribute) for f in self.facts if f.state == "read"}
+        return [f for f in self.facts if f.state == "read" or (f.citation.doc_id, f.attribute) not in read]
 
 
 def extract_facts(
@@ -190,7 +209,7 @@ def extract_facts(
             positive[key][i] = bool(found)
             collector.add(attribute, s, found)
     if not sentences:
-        return collector.facts
+        return collector.result()
     x = features([s.plain for s in sentences], vectors(sentences) if vectors else None)
     for key, rows in train(x, positive).flagged(x).items():
         for i in rows:
@@ -198,7 +217,7 @@ def extract_facts(
                 collector.add(
                     catalog[key], sentences[i], read(catalog[key], sentences[i], anchored=True), FLAGGED
                 )
-    return collector.facts
+    return collector.result()
 
 
 @dataclass(frozen=True, slots=True)

@@ -237,3 +237,25 @@ def test_a_cross_reference_resolves_to_the_clause_it_points_at(write_contract: C
     refund = next(f for f in table.facts if f.attribute == "refund")
     assert [r.clause_id for r in refund.refs] == ["一.1"]
     assert refund.refs[0].text == "您不得利用星河云服务从事违法活动。"
+
+
+def test_a_value_is_kept_where_the_contract_deals_with_it_and_a_figure_beats_a_mention(
+    write_contract: Callable[..., Path],
+) -> None:
+    body = "\n".join(
+        [
+            "一、 服务说明",
+            "1. 星河云调整机房时，星河云应提前30天通知您。",
+            "二、 服务变更与终止",
+            "1. 星河云变更或终止服务的，星河云应提前30天通知您。",
+            "2. 星河云变更服务规则的，将以公告方式提示您修改内容。",
+            "",
+        ]
+    )
+    facts = [f for f in _table(write_contract, body).facts if f.attribute == "termination_notice"]
+    assert [(f.value, f.citation.clause_id) for f in facts] == [(30.0, "二.1")]
+
+
+def test_arrears_grace_before_deletion(write_contract: Callable[..., Path]) -> None:
+    sentence = "如您欠费满7日仍未补缴的，星河云将终止服务，实例将被释放且其中数据会被删除。"
+    assert _values(_table(write_contract, f"一、 欠费\n1. {sentence}\n"), "freeze_grace") == [7.0]
