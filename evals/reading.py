@@ -264,6 +264,27 @@ def print_table(rows: Sequence[dict[str, Any]]) -> None:
         print(f"{split}: " + ", ".join(f"{k} {v}" for k, v in totals(part).items()))
 
 
+def check(rows: Sequence[dict[str, Any]], floors: dict[str, float]) -> bool:
+    """OK / FAIL per floor on the dev split; True when nothing fell below its floor."""
+    dev = [r for r in rows if r["split"] == "dev"]
+    gold, ours = sum(r["gold"] for r in dev), sum(r["ours"] for r in dev)
+    measured = {
+        "provider_right": sum(r["name_ok"] and r["entity_ok"] for r in dev),
+        "goldens_ok": sum(r["goldens_ok"] for r in dev),
+        "coverage_min": min((r["coverage_all"] for r in dev), default=0.0),
+        "fact_recall": sum(r["found"] for r in dev) / gold if gold else 0.0,
+        "fact_precision": sum(r["right"] for r in dev) / ours if ours else 0.0,
+    }
+    ok = True
+    for name, floor in floors.items():
+        if name.startswith("_"):
+            continue
+        good = measured[name] >= floor - 1e-9
+        ok &= good
+        print(f"{'OK  ' if good else 'FAIL'}  reading/dev/{name}: {measured[name]:.3f} (expected ≥ {floor})")
+    return ok
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="evals.reading", description=__doc__)
     parser.add_argument("--corpus", type=Path, default=CORPUS)
@@ -278,7 +299,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
     print(f"\nwrote {args.out}")
-    return 0
+    floors = json.loads((args.corpus / "expected_reading.json").read_text(encoding="utf-8"))
+    return 0 if check(rows, floors) else 1
 
 
 if __name__ == "__main__":
