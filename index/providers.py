@@ -276,7 +276,7 @@ def detect_provider(text: str, manifest: ManifestEntry | None = None) -> Provide
 
     title_line = next((line for line in strip_markup(head).splitlines() if line.strip()), "").strip()
     if 2 <= len(title_line) <= 30 and _TITLE_SUFFIX.search(title_line):
-        titled = re.sub(r"平台$", "", _TITLE_SUFFIX.sub("", title_line).strip())
+        titled = _TITLE_FILLER.sub("", _TITLE_SUFFIX.sub("", title_line).strip())
         if len(titled) >= 2 and not _is_generic(titled):
             candidates.append(titled)
 
@@ -301,8 +301,27 @@ def detect_provider(text: str, manifest: ManifestEntry | None = None) -> Provide
 _DOMAIN = re.compile(r"(?<![\w.@/])(?:www\.)?([a-z0-9][a-z0-9-]{1,30})\.(?:com|cn|net|io|run|cloud)(?![\w])")
 _SUFFIX_WORDS = tuple(_PARTIES["company_suffix_words"])
 _WEAK_ENTITY_SUFFIXES = ("中心", "研究院")
+#: Words a title puts between the brand and 协议 (优维科技网站使用电子协议 → 优维科技).
+_TITLE_FILLER = re.compile("(?:" + "|".join(_PARTIES["title_filler"]) + ")+$")
+#: A clause-opening actor: after punctuation or a line start, 2–6 CJK characters, then a duty or right.
+_ACTOR = re.compile(
+    r"(?:^|(?<=[，。；：\n]))\s*([\u4e00-\u9fff]{2,6}?)(?:有权|应当|应|将|可以|可|不对|保留|承诺|负责|不承担)"
+)
+_MIN_ACTOR_COUNT = 5
 _OTHER_SITES = frozenset(_PARTIES["other_sites"])
 _BRANDS: dict[str, list[str]] = {k: list(v) for k, v in _PARTIES.get("brands", {}).items()}
+
+
+def _acting_party(text: str) -> str | None:
+    """The name that most often opens a clause as the one who acts (X有权 / X应 / X将 …), other than the
+    user: how the contract itself refers to the provider (腾讯有权…, 腾讯应…)."""
+    counts: dict[str, int] = {}
+    for m in _ACTOR.finditer(strip_markup(text)):
+        actor = m.group(1)
+        if not _is_generic(actor) and not actor.startswith(("本", "该", "其", "如", "若")):
+            counts[actor] = counts.get(actor, 0) + 1
+    best = max(counts, key=lambda a: (counts[a], len(a)), default=None)
+    return best if best and counts[best] >= _MIN_ACTOR_COUNT else None
 
 
 def _more_aliases(name: str, aliases: list[str], text: str) -> list[str]:
@@ -335,6 +354,9 @@ def _more_aliases(name: str, aliases: list[str], text: str) -> list[str]:
             out.append(m.group(0))
             if m.group(0).startswith("www."):
                 out.append(m.group(0).removeprefix("www."))
+    actor = _acting_party(text)
+    if actor and actor not in name:
+        out.append(actor)
     for known in {name, *aliases, *out}:
         out += _BRANDS.get(known, [])
     return out
