@@ -56,6 +56,7 @@ class Provider:
     entity: str | None  # legal entity, e.g. 上海码昶信息技术咨询中心
     aliases: tuple[str, ...] = ()
     doc_id: str = ""
+    unidentified: str = ""  # why the text names no provider (a template placeholder …), else ""
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -71,11 +72,18 @@ class Provider:
             "name": self.name,
             "entity": self.entity,
             "aliases": list(self.aliases),
+            "unidentified": self.unidentified,
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Provider:
-        return cls(data["name"], data["entity"], tuple(data["aliases"]), data.get("doc_id", ""))
+        return cls(
+            data["name"],
+            data["entity"],
+            tuple(data["aliases"]),
+            data.get("doc_id", ""),
+            data.get("unidentified", ""),
+        )
 
 
 @dataclass(frozen=True, slots=True)

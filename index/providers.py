@@ -280,7 +280,7 @@ def detect_provider(text: str, manifest: ManifestEntry | None = None) -> Provide
         if len(titled) >= 2 and not _is_generic(titled):
             candidates.append(titled)
 
-    name = next((c for c in candidates if c), None) or entity or "未识别的服务商"
+    name = next((c for c in candidates if c), None) or entity or UNIDENTIFIED
     aliases.extend(candidates)
     aliases.extend(_products(text))
     aliases.extend(_more_aliases(name, aliases, text))
@@ -295,12 +295,24 @@ def detect_provider(text: str, manifest: ManifestEntry | None = None) -> Provide
             if a and a != name and a != entity and not _is_generic(a) and a[-1] not in "、，,；;：:"
         )
     )
-    return Provider(name=name, entity=entity, aliases=unique)
+    why = _why_unidentified(text) if name == UNIDENTIFIED else ""
+    return Provider(name=name, entity=entity, aliases=unique, unidentified=why)
+
+
+def _why_unidentified(text: str) -> str:
+    """Why no provider could be read, and how to fix it."""
+    placeholders = sorted(set(re.findall(r"\{\{\s*[\w.]+\s*\}\}", text)))[:3]
+    found = f"; the text keeps template placeholders ({', '.join(placeholders)})" if placeholders else ""
+    return (
+        f"no legal entity, defined term or contracting-party sentence names the provider{found}; "
+        "name it in providers.toml"
+    )
 
 
 _DOMAIN = re.compile(r"(?<![\w.@/])(?:www\.)?([a-z0-9][a-z0-9-]{1,30})\.(?:com|cn|net|io|run|cloud)(?![\w])")
 _SUFFIX_WORDS = tuple(_PARTIES["company_suffix_words"])
 _WEAK_ENTITY_SUFFIXES = ("中心", "研究院")
+UNIDENTIFIED = "未识别的服务商"
 #: Words a title puts between the brand and 协议 (优维科技网站使用电子协议 → 优维科技).
 _TITLE_FILLER = re.compile("(?:" + "|".join(_PARTIES["title_filler"]) + ")+$")
 #: A clause-opening actor: after punctuation or a line start, 2–6 CJK characters, then a duty or right.

@@ -183,6 +183,8 @@ class Composer:
     def _statement(self, draft: _Draft, fact: Fact) -> str:
         quote = _quote(fact)
         where = self.table.document_label(fact)
+        if fact.qualifier and fact.qualifier not in fact.display:  # a product's own terms, an SLA tier
+            where += f"{fact.qualifier}："
         refs = "".join(f"（所指第 {r.clause_id} 条{draft.cite(r)}）" for r in fact.refs)
         return f"{where}{fact.display}{('，' + quote) if quote else ''}{draft.cite(fact.citation)}{refs}"
 

@@ -43,6 +43,8 @@ def cmd_providers(args: argparse.Namespace, settings: Settings) -> int:
     for doc_id, provider in corpus.providers.items():
         aliases = "、".join(provider.aliases) or "-"
         print(f"{doc_id}\t{provider.name}\t{provider.entity or '-'}\t别名: {aliases}")
+        if provider.unidentified:
+            print(f"  ({provider.unidentified})")
     return 0
 
 

@@ -141,6 +141,14 @@ def sentences_of(
     return out
 
 
+def scope_of(clause: Clause) -> str:
+    """The product section a clause of a document's second part belongs to (Alibaba's 专用服务条款 >
+    【日志服务】 → 日志服务): facts there hold for that product only. "" for the general terms."""
+    path = clause.heading_path
+    in_part = len(path) >= 2 and clause.clause_id.startswith(f"{path[0]}.")
+    return path[1].strip("【】[] ") if in_part else ""
+
+
 def _on_topic(attribute: Attribute, clause: Clause) -> int:
     """How many of the attribute's cues and question words the clause's headings carry: where the contract
     deals with the attribute, not where it mentions it in passing."""
@@ -167,6 +175,7 @@ class _Collector:
         for value, display, wording, qualifier in found:
             if wording not in span.text:
                 continue
+            qualifier = qualifier or scope_of(clause)
             conditions = (*qualifiers(s.plain, s.parent), *extra)
             only_if = tuple(q for q in conditions if q.startswith(CONDITION))
             key = (clause.doc_id, a.key, display, qualifier, only_if)

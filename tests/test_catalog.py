@@ -259,3 +259,25 @@ def test_a_value_is_kept_where_the_contract_deals_with_it_and_a_figure_beats_a_m
 def test_arrears_grace_before_deletion(write_contract: Callable[..., Path]) -> None:
     sentence = "如您欠费满7日仍未补缴的，星河云将终止服务，实例将被释放且其中数据会被删除。"
     assert _values(_table(write_contract, f"一、 欠费\n1. {sentence}\n"), "freeze_grace") == [7.0]
+
+
+def test_facts_in_a_products_own_terms_are_scoped_to_that_product(
+    write_contract: Callable[..., Path],
+) -> None:
+    body = "\n".join(
+        [
+            "## 通用条款",
+            "**1. 数据**",
+            "**1.1. 协议终止后星河云继续保存您的数据30个自然日。**",
+            "**2. 争议**",
+            "**2.1. 争议提交杭州市西湖区人民法院诉讼解决。**",
+            "## 专用服务条款",
+            "**1.【对象存储服务】**",
+            "**1.1. 对象存储服务到期后，星河云继续存储您的数据7日，届满后删除。**",
+            "**2.【日志服务】**",
+            "**2.1. 日志服务到期后，星河云继续存储您的数据15日，届满后删除。**",
+            "",
+        ]
+    )
+    facts = [f for f in _table(write_contract, body, "星河.md").facts if f.attribute == "data_retention"]
+    assert [(f.value, f.qualifier) for f in facts] == [(30.0, ""), (7.0, "对象存储服务"), (15.0, "日志服务")]

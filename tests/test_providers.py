@@ -178,3 +178,24 @@ def test_aliases_users_say_are_derived_from_the_text_and_the_brand_table() -> No
         "本协议是腾讯云与您，就您使用腾讯云服务的相关事项签订的合同。\n1.1 腾讯云提供服务。\n"
     )
     assert {"Tencent Cloud", "qcloud"} <= set(tencent.aliases)  # index/resources/parties.toml [brands]
+
+
+def test_a_contract_that_never_names_itself_says_why_and_the_manifest_names_it(
+    write_contract: Callable[..., Path],
+) -> None:
+    text = "\n".join(
+        [
+            "# 服务条款",
+            "本条款由 {{entityName}}（“公司”）与您订立，网站为 {{siteDomain}}。",
+            "## 1. 定义",
+            "1.1 服务。",
+            "",
+        ]
+    )
+    provider = detect_provider(text)
+    assert provider.name == "未识别的服务商"
+    assert "{{entityName}}" in provider.unidentified and "providers.toml" in provider.unidentified
+    folder = write_contract("terms.md", text).parent
+    (folder / "providers.toml").write_text('["terms.md"]\nname = "星网"\n', encoding="utf-8")
+    named = build_corpus(folder).providers["terms.md"]
+    assert (named.name, named.unidentified) == ("星网", "")

@@ -77,6 +77,7 @@ class ProviderOut(BaseModel):
     name: str
     entity: str | None
     aliases: list[str]
+    unidentified: str
 
 
 class FactOut(BaseModel):
