@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from core.records import Hit
+from core.records import Fact, Hit
 from index.corpus import Corpus, build_corpus
 from index.e5_wheel import ModelError
 from index.load import LoadError
@@ -206,7 +206,7 @@ def cmd_facts(args: argparse.Namespace, settings: Settings) -> int:
             print(f"{spec.label}")
             for provider in table.providers:
                 shown = "；".join(
-                    f"{table.document_label(f)}{f.display} [{f.citation.clause_id}]"
+                    f"{table.document_label(f)}{f.display}{_conditions(f)} [{f.citation.clause_id}]"
                     for f in table.cell(provider, attribute)
                 )
                 print(f"  {provider}: {shown or '未约定'}")
@@ -219,6 +219,14 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     print(f"serving on http://{args.host}:{args.port} (widget: /widget, API docs: /docs)", file=sys.stderr)
     serve(args.host, args.port, settings)
     return 0
+
+
+def _conditions(fact: Fact) -> str:
+    """A fact's conditions and scope for the text table: （如为包月服务…）."""
+    shown = [q.split("：", 1)[-1] for q in fact.qualifiers if q.startswith("条件")]
+    if fact.qualifier and fact.qualifier not in fact.display:
+        shown.insert(0, fact.qualifier)
+    return f"（{'；'.join(shown)}）" if shown else ""
 
 
 def build_parser() -> argparse.ArgumentParser:

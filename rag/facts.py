@@ -18,6 +18,7 @@ import numpy as np
 
 from core.records import Citation, Clause, Document, Fact, Provider, Span
 from core.text import strip_markup
+from index.providers import GENERIC_TERMS
 from rag.catalog import ATTRIBUTES, SKIP, Attribute
 from rag.classify import features, train
 from rag.qualifiers import CONDITION, qualifiers
@@ -278,14 +279,20 @@ def build_table(
     docs: dict[str, list[str]] = {}
     for doc_id, provider in providers.items():
         docs.setdefault(provider.name, []).append(doc_id)
-    titles = {doc_id: _title(doc_id, clauses) for doc_id in documents}
+    titles = {doc_id: _title(doc_id, clauses, doc.text) for doc_id, doc in documents.items()}
     facts = tuple(extract_facts(clauses, documents, providers, vectors=vectors))
     return FactTable(names, facts, titles, {k: tuple(v) for k, v in docs.items()})
 
 
-def _title(doc_id: str, clauses: list[Clause]) -> str:
-    """The contract's title line, else its first heading, else its file name without extension."""
+def _title(doc_id: str, clauses: list[Clause], text: str = "") -> str:
+    """The contract's title line (not a prompt such as 提示条款); else the 《…》 its opening defines as 本协议
+    (您应当阅读并遵守《腾讯企业邮服务等级协议》（以下简称“本协议”）); else its file name."""
     own = [c for c in clauses if c.doc_id == doc_id]
-    title = next((c.display_text.strip() for c in own if c.kind == "title"), "")
-    heading = next((c.heading_path[0] for c in own if c.heading_path), "")
-    return (title or heading or doc_id.rsplit(".", 1)[0]).strip("# ")[:40]
+    title = next((c.display_text.strip("# ").strip() for c in own if c.kind == "title"), "")
+    if title and title not in GENERIC_TERMS:
+        return title[:40]
+    opening = strip_markup(text[:1500])
+    defined = re.search(
+        r"《([^》\n]{2,40})》[^。；\n]{0,6}以下简称[^。；\n]{0,4}本(?:协议|条款|合同)", opening
+    )
+    return defined.group(1).strip() if defined else doc_id.rsplit(".", 1)[0]
