@@ -330,6 +330,8 @@ class Answer:
     refused: bool
     intent: str
     citations: tuple[Citation, ...]
+    #: closest clauses when nothing answers the question: shown as 可能相关, never as support
+    related: tuple[Citation, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -338,6 +340,7 @@ class Answer:
             "refused": self.refused,
             "intent": self.intent,
             "citations": [{"n": n, **c.to_dict()} for n, c in enumerate(self.citations, start=1)],
+            "related": [c.to_dict() for c in self.related],
         }
 
     @classmethod
@@ -348,4 +351,5 @@ class Answer:
             data["refused"],
             data["intent"],
             tuple(Citation.from_dict(c) for c in data["citations"]),
+            tuple(Citation.from_dict(c) for c in data.get("related", ())),
         )

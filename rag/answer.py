@@ -7,7 +7,6 @@ a rate) occurs inside that span. When nothing retrieved supports an answer the c
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -15,111 +14,12 @@ from core.protocols import Retriever
 from core.records import Answer, Citation, Fact, Hit, Provider
 from index.textproc import ChineseTokenizer
 from rag.facts import ATTRIBUTES, FactTable
-from rag.retrieve import provider_names_in, without_names
-
-#: Cloud providers a user may ask about that are not in the corpus (general market names): naming one gets
-#: an honest "not in the contracts" instead of another provider's clauses.
-OTHER_PROVIDERS = (
-    "阿里云",
-    "腾讯云",
-    "华为云",
-    "百度智能云",
-    "百度云",
-    "金山云",
-    "优刻得",
-    "UCloud",
-    "青云",
-    "QingCloud",
-    "天翼云",
-    "移动云",
-    "联通云",
-    "火山引擎",
-    "七牛云",
-    "又拍云",
-    "浪潮云",
-    "AWS",
-    "亚马逊云",
-    "Azure",
-    "微软云",
-    "谷歌云",
-    "Google Cloud",
-    "Oracle Cloud",
-    "IBM Cloud",
-)
-
-#: Per-topic words a question must also contain, where the topic word alone is ambiguous
-#: (发票 can ask about the deadline or about what an invoice includes).
-TOPIC_NEEDS = {
-    "invoice": r"多久|几天|多少天|多少个工作日|期限|时间|什么时候|多长|内提出|之内",
-    "freeze": r"多久|几天|多少天|期限|宽限|之内|内",
-    "force_majeure": r"通知|告诉|证明|多久|几天|多少天|期限",
-    "confidentiality": r"终止|到期|结束|之后|以后|失效|有效",
-    "backup": r"谁|负责|义务|责任|需要|要不要|自己|吗",
-    "dispute": r"哪|什么|怎么解决|如何解决|管辖|仲裁|去哪",
-    "support": r"时间|几点|小时|多久|全天|24|什么时候|哪些|服务",
-}
-#: Words that ask, not say what about: left out when judging whether a clause covers a question.
-_FILLER = (
-    "多少 多长 时间 什么 哪里 哪儿 哪个 怎么办 怎么 怎样 如何 几天 几 规定 约定 条款 协议 合同 "
-    "服务商 平台 公司 他们 我们 你们 要求 情况 问题 发生 需要 可以 能 一般 具体 有关 关于 提供"
-)
-QUESTION_FILLER = frozenset(_FILLER.split())
+from rag.retrieve import without_names
+from rag.understand import QUESTION_FILLER, Analysis, normalise, with_history
 
 SHORT_CLAUSE = 120
-_SUPERLATIVE_MAX = r"最长|最高|最多|最大|最久|最严|最贵|最晚"
-_SUPERLATIVE_MIN = r"最短|最低|最少|最小|最快|最便宜|最宽松|最早"
-_LISTING = r"各家|分别|每家|各个|所有|哪些家|哪几家|都是|一般"
-_YES_NO = (
-    r"是否|能不能|能否|可不可以|可否|会不会|有没有|要不要|需不需要|需要.*吗|吗[？?]?\s*$"
-    r"|(?<![什怎这那多])么[？?]?\s*$"  # 么 ends a yes/no question, but not 什么 / 怎么
-)
-
-
-@dataclass(frozen=True, slots=True)
-class Analysis:
-    providers: tuple[str, ...]  # providers of the corpus the question names
-    unknown_providers: tuple[str, ...]  # providers it names that the corpus does not have
-    topic: str | None
-    attributes: tuple[str, ...]
-    intent: str  # lookup, superlative, listing, yes_no, open, out_of_scope
-    direction: str | None = None  # "max" or "min" for superlatives
-
-
-def analyze(question: str, providers: Collection[Provider]) -> Analysis:
-    named = tuple(provider_names_in(question, providers))
-    known = {n for p in providers for n in p.names}
-    unknown = tuple(o for o in OTHER_PROVIDERS if o in question and not any(o in k or k in o for k in known))
-    best: tuple[int, int, str] | None = None
-    for key, attribute in ATTRIBUTES.items():
-        for word in attribute.question_words:
-            if word in question and (best is None or (attribute.priority, len(word)) > best[:2]):
-                best = (attribute.priority, len(word), key)
-    topic = ATTRIBUTES[best[2]].topic if best else None
-    if topic in TOPIC_NEEDS and not re.search(TOPIC_NEEDS[topic], question):
-        topic = None
-    attributes = tuple(k for k, a in ATTRIBUTES.items() if a.topic == topic) if topic else ()
-    direction = (
-        "max"
-        if re.search(_SUPERLATIVE_MAX, question)
-        else "min"
-        if re.search(_SUPERLATIVE_MIN, question)
-        else None
-    )
-    if unknown and not named:
-        intent = "out_of_scope"
-    elif direction and re.search(r"哪家|哪个|哪一家|谁|哪", question):
-        intent = "superlative"
-    elif re.search(_LISTING, question):
-        intent = "listing"
-    elif re.search(_YES_NO, question):
-        intent = "yes_no"
-    elif topic and not named:
-        intent = "listing"
-    elif topic:
-        intent = "lookup"
-    else:
-        intent = "open"
-    return Analysis(named, unknown, topic, attributes, intent, direction)
+RELATED = 3  # closest clauses listed (never as support) when nothing answers the question
+_SCOPE_NOTE = {"filter": "按所选服务商", "history": "沿用上文的"}
 
 
 @dataclass
@@ -230,7 +130,7 @@ class Composer:
                     prefix = "否，" if any(f.value is False for f in found[p]) else "是，"
                 draft.add(f"{p}：{prefix}{statements}")
         if missing:
-            draft.add(f"{'、'.join(missing)}的合同未约定{label}")
+            draft.add(self._missing(question, analysis, missing, label))
         return Answer(question, "。".join(draft.parts) + "。", False, analysis.intent, tuple(draft.citations))
 
     # --- extractive answers ---------------------------------------------------------------------------
@@ -295,27 +195,63 @@ class Composer:
 
     # --- public ---------------------------------------------------------------------------------------
 
-    def ask(self, question: str, provider: str | None = None) -> Answer:
-        question = question.strip()
-        analysis = analyze(question, self.providers)
-        if provider and analysis.intent != "out_of_scope":  # a filter never overrides 阿里云 in the question
-            analysis = replace(analysis, providers=(provider,))
+    def _missing(self, question: str, analysis: Analysis, missing: Sequence[str], label: str) -> str:
+        """未约定 only where the contract is confidently silent; elsewhere say nothing was read clearly."""
+        silent = [p for p in missing if self._confidently_absent(question, replace(analysis, providers=(p,)))]
+        unclear = [p for p in missing if p not in silent]
+        parts = [f"{'、'.join(silent)}的合同未约定{label}"] if silent else []
+        parts += [f"{'、'.join(unclear)}的合同中没有读出明确的{label}"] if unclear else []
+        return "；".join(parts)
+
+    def _related(self, question: str, analysis: Analysis) -> tuple[Citation, ...]:
+        """Up to three closest clauses that share some of what the question asks about (none for 写一首诗)."""
+        hits = self.retriever.search(question, RELATED, providers=list(analysis.providers) or None)
+        return tuple(h.citation for h in hits if self.coverage(question, h, analysis.providers) >= 0.1)
+
+    def _confidently_absent(self, question: str, analysis: Analysis) -> bool:
+        """No fact was read, and none of the clauses closest to the question is about the attribute (its
+        cues): only then may an answer say the contracts do not address it."""
+        attributes = [ATTRIBUTES[a] for a in analysis.attributes]
+        for hit in self.retriever.search(question, 5, providers=list(analysis.providers) or None):
+            text = " ".join((*hit.clause.heading_path, hit.clause.display_text))
+            if any(a.cues and all(c.pattern.search(text) for c in a.cues) for a in attributes):
+                return False
+        return True
+
+    def _scoped(self, question: str, provider: str | None, history: Sequence[str]) -> tuple[Analysis, str]:
+        """Scope precedence: a provider the question names, then the conversation's, then the filter."""
+        analysis, query = with_history(question, [normalise(h) for h in history], self.providers)
+        if provider and not analysis.providers and analysis.intent != "out_of_scope":
+            analysis = replace(analysis, providers=(provider,), scope="filter")
+        return analysis, query
+
+    def ask(self, question: str, provider: str | None = None, history: Sequence[str] = ()) -> Answer:
+        asked = question.strip()
+        analysis, query = self._scoped(normalise(asked), provider, history)
         if analysis.intent == "out_of_scope":
             names = "、".join(analysis.unknown_providers)
             corpus = "、".join(self.table.providers)
-            return Answer(
-                question,
-                f"已收录的合同中没有{names}的合同，无法回答。已收录的服务商：{corpus}。",
-                True,
-                analysis.intent,
-                (),
-            )
-        if analysis.attributes:  # a topic the fact table covers: its facts, or "not stated"
-            answer = self._from_facts(question, analysis)
+            text = f"已收录的合同中没有{names}的合同，无法回答。已收录的服务商：{corpus}。"
+            return Answer(asked, text, True, analysis.intent, ())
+        if analysis.attributes:  # a topic the fact table covers: its facts
+            answer = self._from_facts(query, analysis)
         else:
-            answer = self._extractive(question, analysis)
+            answer = self._extractive(query, analysis)
+        note = "".join(
+            f"（{n}）"
+            for n in (
+                analysis.read_as,
+                f"范围：{_SCOPE_NOTE[analysis.scope]}{'、'.join(analysis.providers)}"
+                if analysis.scope in _SCOPE_NOTE
+                else "",
+            )
+            if n
+        )
         if answer is not None:
-            return answer
+            return replace(answer, question=asked, answer=note + answer.answer)
         scope = "、".join(analysis.providers) + "的" if analysis.providers else ""
-        what = f"关于{self._label(analysis)}的约定" if analysis.attributes else "能回答这个问题的约定"
-        return Answer(question, f"已收录的{scope}合同中没有{what}。", True, analysis.intent, ())
+        if analysis.attributes and self._confidently_absent(query, analysis):
+            text = f"已收录的{scope}合同中没有关于{self._label(analysis)}的约定。"
+            return Answer(asked, note + text, True, analysis.intent, ())
+        text = f"已收录的{scope}合同中没有找到明确回答这个问题的条款。"
+        return Answer(asked, note + text, True, analysis.intent, (), self._related(query, analysis))

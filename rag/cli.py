@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from pydantic import ValidationError
@@ -142,7 +142,8 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     if args.jsonl:
         for line in sys.stdin:
             if line.strip():
-                row = pipeline.composer.ask(line.strip(), provider).to_dict()
+                question, history, named = _jsonl_question(line, provider, pipeline.provider)
+                row = pipeline.composer.ask(question, named, history).to_dict()
                 print(json.dumps(row, ensure_ascii=False), flush=True)
         return 0
     answer = pipeline.composer.ask(args.question, provider)
@@ -219,6 +220,25 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     print(f"serving on http://{args.host}:{args.port} (widget: /widget, API docs: /docs)", file=sys.stderr)
     serve(args.host, args.port, settings)
     return 0
+
+
+def _jsonl_question(
+    line: str, provider: str | None, resolve: Callable[[str | None], str | None]
+) -> tuple[str, list[str], str | None]:
+    """A --jsonl line: a plain question, or {"question", "history"?, "provider"?} for a conversation."""
+    line = line.strip()
+    if not line.startswith("{"):
+        return line, [], provider
+    try:
+        data = json.loads(line)
+    except ValueError as exc:
+        raise UsageError(f"--jsonl: a line starting with {{ must be a JSON object ({exc})") from None
+    question, history = data.get("question"), data.get("history", [])
+    if not isinstance(question, str) or not question.strip():
+        raise UsageError('--jsonl: a JSON line needs "question", a non-empty string')
+    if not isinstance(history, list) or not all(isinstance(h, str) for h in history):
+        raise UsageError('--jsonl: "history" must be a list of earlier questions (strings)')
+    return question, history, resolve(data.get("provider")) or provider
 
 
 def _conditions(fact: Fact) -> str:

@@ -3,7 +3,7 @@ index (built first if there is none), the hybrid retriever, the fact table and t
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,8 +43,8 @@ class Pipeline:
         wanted = [named] if named else provider_names_in(question, self.index.providers.values()) or None
         return self.retriever.search(question, k, mode=mode, providers=wanted)
 
-    def ask(self, question: str, provider: str | None = None) -> Answer:
-        return self.composer.ask(question, self.provider(provider))
+    def ask(self, question: str, provider: str | None = None, history: Sequence[str] = ()) -> Answer:
+        return self.composer.ask(question, self.provider(provider), history)
 
     def clauses_of(self, doc_id: str) -> list[Clause]:
         return [c for c in self.index.clauses if c.doc_id == doc_id]

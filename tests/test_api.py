@@ -40,7 +40,7 @@ def test_ask_returns_the_cli_object_with_exact_citations(client: TestClient) -> 
     response = client.post("/v1/ask", json={"question": "哪家数据保留期最长？"})
     body = response.json()
     assert response.status_code == 200
-    assert set(body) == {"question", "answer", "refused", "intent", "citations"}
+    assert set(body) == {"question", "answer", "refused", "intent", "citations", "related"}
     assert body["answer"].startswith("合同终止后的数据保留期最长的是码尚云")
     for c in body["citations"]:
         text = (BUNDLED_CONTRACTS / c["doc_id"]).read_text(encoding="utf-8")
@@ -50,7 +50,7 @@ def test_ask_returns_the_cli_object_with_exact_citations(client: TestClient) -> 
 
 def test_ask_with_a_provider_filter_and_refusal(client: TestClient) -> None:
     body = client.post("/v1/ask", json={"question": "滞纳金怎么收？", "provider": "码尚云"}).json()
-    assert body["answer"].startswith("码尚云：每日 0.05%")
+    assert body["answer"].startswith("（范围：按所选服务商码尚云）码尚云：每日 0.05%")
     refused = client.post("/v1/ask", json={"question": "阿里云的滞纳金是多少？"}).json()
     assert refused["refused"] is True and refused["citations"] == []
 

@@ -189,7 +189,7 @@ def test_ask_json_has_answer_citations_and_intent(
     code, out, _ = run(capsys, "ask", "哪家数据保留期最长？", "--json")
     row = json.loads(out)
     assert code == 0
-    assert set(row) == {"question", "answer", "refused", "intent", "citations"}
+    assert set(row) == {"question", "answer", "refused", "intent", "citations", "related"}
     assert row["intent"] == "superlative" and row["refused"] is False
     assert row["answer"].startswith("合同终止后的数据保留期最长的是码尚云")
     for n, citation in enumerate(row["citations"], start=1):

@@ -40,7 +40,9 @@ def test_typed_question_with_provider_filter_and_history(app: AppTest) -> None:
     app.chat_input[0].set_value("阿里云的滞纳金是多少？").run()
     assert not app.exception
     texts = [m.markdown[0].value for m in app.chat_message]
-    assert texts[0] == "滞纳金怎么收？" and texts[1].startswith("码尚云：每日 0.05%")
+    assert texts[0] == "滞纳金怎么收？" and texts[1].startswith(
+        "（范围：按所选服务商码尚云）码尚云：每日 0.05%"
+    )
     assert texts[2] == "阿里云的滞纳金是多少？" and "没有阿里云的合同" in texts[3]
 
 

@@ -71,7 +71,8 @@ def chat_page(p: Pipeline) -> None:
     typed = st.chat_input("输入你的问题，例如：哪家数据保留期最长？")
     question = typed or clicked
     if question:
-        answer = p.composer.ask(question, None if provider == ALL else provider)
+        history = [m.question for m in messages][-10:]  # a follow-up (那码尚云呢？) reuses the last topic
+        answer = p.composer.ask(question, None if provider == ALL else provider, history)
         messages.append(answer)
     for answer in messages:
         with st.chat_message("user"):
@@ -79,6 +80,11 @@ def chat_page(p: Pipeline) -> None:
         with st.chat_message("assistant"):
             st.write(answer.answer)
             show_citations(p, answer)
+            if answer.related:
+                st.caption(
+                    "可能相关（不作为依据）："
+                    + "；".join(f"{c.provider} 第 {c.clause_id} 条" for c in answer.related)
+                )
 
 
 def comparison_page(p: Pipeline) -> None:

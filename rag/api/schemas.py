@@ -15,6 +15,11 @@ from pydantic import BaseModel, Field
 
 class AskRequest(BaseModel):
     question: str = Field(min_length=1, max_length=10_000, description="The question, in Chinese.")
+    history: list[str] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Earlier questions of the conversation, oldest first (for follow-ups: 那码尚云呢？).",
+    )
     provider: str | None = Field(
         default=None, max_length=100, description="Only this provider (name or alias)."
     )
@@ -51,6 +56,7 @@ class AskResponse(BaseModel):
     refused: bool
     intent: str
     citations: list[NumberedCitationOut]
+    related: list[CitationOut] = Field(description="Closest clauses when nothing answers (never support).")
 
 
 class SearchHitOut(BaseModel):

@@ -1,0 +1,165 @@
+"""Reading a question: normalised text, the providers it names (typos and Latin case forgiven), what it asks
+about, how (intent), and what a follow-up inherits from the conversation. The words are data
+(``rag/questions.toml`` and the attribute catalog); the functions are generic.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from importlib.resources import files
+from typing import Any
+
+from core.records import Provider
+from rag.catalog import ATTRIBUTES
+from rag.retrieve import provider_names_in, without_names
+
+_DATA: dict[str, Any] = tomllib.loads((files("rag") / "questions.toml").read_text(encoding="utf-8"))
+OTHER_PROVIDERS: tuple[str, ...] = tuple(_DATA["other_providers"])
+QUESTION_FILLER = frozenset(_DATA["filler"])
+TOPIC_NEEDS: dict[str, str] = dict(_DATA["topic_needs"])
+_INTENT: dict[str, re.Pattern[str]] = {k: re.compile(v) for k, v in _DATA["intent"].items()}
+_FOLLOW_OPENER = re.compile(_DATA["followup"]["opener"])
+_FOLLOW_CLOSER = re.compile(_DATA["followup"]["closer"])
+_FOLLOW_MAX = int(_DATA["followup"]["max_chars"])
+#: Zero-width characters, soft hyphens and BOMs that sneak into pasted text and split words.
+_INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+
+
+@lru_cache(maxsize=1)
+def _to_simplified() -> Any:
+    """OpenCC's character-level 繁→简 converter (t2s): it changes script, never vocabulary (資料 → 资料)."""
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def normalise(text: str) -> str:
+    """NFKC (full-width → half-width), invisible characters removed, 繁體 → 简体, whitespace collapsed."""
+    text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text))
+    text = _to_simplified().convert(text)
+    return " ".join(text.split())
+
+
+def _near(name: str, window: str) -> bool:
+    """Same length, at most one character different (迅众云通信 ~ 讯众云通信, 马尚云 ~ 码尚云)."""
+    return len(name) == len(window) and sum(a != b for a, b in zip(name, window, strict=True)) <= 1
+
+
+def providers_named(question: str, providers: Collection[Provider]) -> list[str]:
+    """Providers a question names: exactly, then ignoring Latin case, then with one wrong character in a
+    name of three or more characters (only when nothing matched exactly)."""
+    exact = provider_names_in(question, providers)
+    if exact:
+        return exact
+    lowered = question.lower()
+    found = [
+        p.name for p in providers if any(n.isascii() and n.lower() in lowered for n in p.names if len(n) >= 2)
+    ]
+    if found:
+        return list(dict.fromkeys(found))
+    for p in providers:
+        for name in p.names:
+            if len(name) >= 3 and not name.isascii():
+                windows = (question[i : i + len(name)] for i in range(len(question) - len(name) + 1))
+                if any(_near(name, w) for w in windows):
+                    found.append(p.name)
+                    break
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    providers: tuple[str, ...]  # providers of the corpus the question names
+    unknown_providers: tuple[str, ...]  # providers it names that the corpus does not have
+    topic: str | None
+    attributes: tuple[str, ...]
+    intent: str  # lookup, superlative, listing, yes_no, open, out_of_scope
+    direction: str | None = None  # "max" or "min" for superlatives
+    read_as: str = ""  # how a follow-up was read, e.g. 按上一问：逾期付款滞纳金（每日）
+    scope: str = ""  # where the providers came from: question, history, filter
+
+
+def _topic(question: str) -> str | None:
+    best: tuple[int, int, str] | None = None
+    for key, attribute in ATTRIBUTES.items():
+        for word in attribute.question_words:
+            if word in question and (best is None or (attribute.priority, len(word)) > best[:2]):
+                best = (attribute.priority, len(word), key)
+    topic = ATTRIBUTES[best[2]].topic if best else None
+    if topic in TOPIC_NEEDS and not re.search(TOPIC_NEEDS[topic], question):
+        return None
+    return topic
+
+
+def analyze(question: str, providers: Collection[Provider]) -> Analysis:
+    named = tuple(providers_named(question, providers))
+    known = {n for p in providers for n in p.names}
+    unknown = tuple(o for o in OTHER_PROVIDERS if o in question and not any(o in k or k in o for k in known))
+    topic = _topic(question)
+    attributes = tuple(k for k, a in ATTRIBUTES.items() if a.topic == topic) if topic else ()
+    cues = {k: bool(p.search(question)) for k, p in _INTENT.items()}
+    direction = "max" if cues["superlative_max"] else "min" if cues["superlative_min"] else None
+    if unknown and not named:
+        intent = "out_of_scope"
+    elif direction and cues["which"]:
+        intent = "superlative"
+    elif cues["listing"]:
+        intent = "listing"
+    elif cues["yes_no"]:
+        intent = "yes_no"
+    elif topic and not named:
+        intent = "listing"
+    elif topic:
+        intent = "lookup"
+    else:
+        intent = "open"
+    return Analysis(named, unknown, topic, attributes, intent, direction, scope="question" if named else "")
+
+
+def is_followup(question: str, analysis: Analysis, providers: Collection[Provider]) -> bool:
+    """那码尚云呢？ / 那最短的呢？: short, shaped like a follow-up, and asking about no topic of its own."""
+    named = [p for p in providers if p.name in analysis.providers]
+    rest = without_names(question, named).strip(" ？?。！!")
+    shaped = bool(_FOLLOW_OPENER.search(question) or _FOLLOW_CLOSER.search(question))
+    return shaped and analysis.topic is None and len(rest) <= _FOLLOW_MAX
+
+
+def with_history(
+    question: str, history: Sequence[str], providers: Collection[Provider]
+) -> tuple[Analysis, str]:
+    """The analysis of ``question`` in its conversation, and the question to retrieve with.
+
+    A follow-up takes the previous question's topic (and its providers, unless it names its own), keeps a
+    superlative but flips its direction when it says so (那最短的呢？), and says how it was read. A question
+    that names a topic of its own is a new question; one that names no provider keeps the previous scope.
+    """
+    analysis = analyze(question, providers)
+    earlier = ((h, analyze(h, providers)) for h in reversed(history))
+    asked, previous = next(((h, a) for h, a in earlier if a.intent != "out_of_scope"), ("", None))
+    if previous is None:
+        return analysis, question
+    if is_followup(question, analysis, providers):
+        label = ATTRIBUTES[previous.attributes[0]].label if previous.attributes else ""
+        merged = replace(
+            previous,
+            providers=analysis.providers or previous.providers,
+            intent="superlative"
+            if analysis.direction and previous.intent == "superlative"
+            else previous.intent,
+            direction=analysis.direction or previous.direction,
+            read_as=f"按上一问：{label}" if label else "按上一问",
+            scope="question" if analysis.providers else previous.scope,
+        )
+        if analysis.providers and merged.intent in ("superlative", "listing"):
+            merged = replace(merged, intent="lookup")
+        before = [p for p in providers if p.name in previous.providers]
+        return merged, f"{' '.join(merged.providers)} {without_names(asked, before)}".strip()
+    keeps_scope = analysis.intent not in ("out_of_scope", "superlative", "listing")
+    if not analysis.providers and previous.providers and keeps_scope:
+        return replace(analysis, providers=previous.providers, scope="history"), question
+    return analysis, question

@@ -1,0 +1,123 @@
+"""Questions in anyone's words: normalised input, tolerant provider names, follow-ups, scope precedence and
+refusals that never claim a contract is silent when the reading is not sure."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from core.records import Provider
+from rag.answer import Composer
+from rag.cli import main
+from rag.understand import normalise, providers_named, with_history
+
+PROVIDERS = (
+    Provider("码尚云", "上海码昶信息技术咨询中心"),
+    Provider("讯众云通信", "北京讯众通信技术股份有限公司", ("讯众", "云通讯")),
+    Provider("西部数码", "成都西维数码科技有限公司"),
+    Provider("Zeabur", "Zeabur Inc."),
+)
+
+
+def test_input_is_normalised_before_anything() -> None:
+    assert normalise("码尚云的滞\u200b纳金\u00ad标准？") == "码尚云的滞纳金标准?"
+    assert normalise("碼尚雲的滯納金標準是多少") == "码尚云的滞纳金标准是多少"
+    assert normalise("ＳＬＡ　可用性") == "SLA 可用性"
+
+
+@pytest.mark.parametrize(
+    ("question", "named"),
+    [
+        ("马尚云的滞纳金是多少", ["码尚云"]),  # one wrong character in a name of three
+        ("迅众云通信怎么收费", ["讯众云通信"]),
+        ("zeabur 能退款吗", ["Zeabur"]),  # Latin case
+        ("讯众和西部数码比较", ["讯众云通信", "西部数码"]),
+        ("西部的天气", []),  # two characters are never matched loosely
+    ],
+)
+def test_providers_are_matched_tolerantly(question: str, named: list[str]) -> None:
+    assert sorted(providers_named(question, PROVIDERS)) == sorted(named)
+
+
+def test_a_follow_up_reuses_the_topic_with_the_new_provider() -> None:
+    analysis, query = with_history("那码尚云呢？", ["西部数码逾期付款怎么收滞纳金？"], PROVIDERS)
+    assert analysis.providers == ("码尚云",) and analysis.attributes[0] == "late_fee"
+    assert analysis.read_as.startswith("按上一问") and "码尚云" in query and "西部数码" not in query
+    flipped, _ = with_history("那最短的呢？", ["哪家数据保留期最长？"], PROVIDERS)
+    assert (flipped.intent, flipped.direction) == ("superlative", "min")
+    fresh, _ = with_history("码尚云的争议去哪个法院？", ["西部数码逾期付款怎么收滞纳金？"], PROVIDERS)
+    assert fresh.topic == "dispute" and fresh.read_as == ""  # a new topic is a new question
+
+
+def test_answers_to_follow_ups_say_how_they_were_read(bundled_composer: Composer) -> None:
+    answer = bundled_composer.ask("那码尚云呢？", history=["西部数码逾期付款怎么收滞纳金？"])
+    assert answer.answer.startswith("（按上一问：逾期付款滞纳金（每日））码尚云：每日 0.05%")
+    assert not answer.refused and answer.citations
+
+
+def test_a_provider_named_in_the_question_wins_over_the_filter(bundled_composer: Composer) -> None:
+    answer = bundled_composer.ask("西部数码逾期付款怎么收滞纳金？", provider="京东云-微电云")
+    assert answer.answer.startswith("西部数码：") and "京东云" not in answer.answer
+
+
+def test_zero_width_and_traditional_characters_do_not_change_the_answer(bundled_composer: Composer) -> None:
+    plain = bundled_composer.ask("码尚云的滞纳金标准")
+    assert bundled_composer.ask("码尚云的滞\u200b纳金标准").answer == plain.answer
+    assert bundled_composer.ask("碼尚雲的滯納金標準").answer == plain.answer
+
+
+def test_not_found_is_not_silent(bundled_composer: Composer) -> None:
+    answer = bundled_composer.ask("码尚云支持比特币付款吗？")
+    assert answer.refused and "没有找到明确回答这个问题的条款" in answer.answer
+    assert answer.citations == () and "[" not in answer.answer
+    assert bundled_composer.ask("帮我写一首关于春天的诗").related == ()  # nothing related to an off-topic ask
+
+
+@pytest.fixture(scope="module")
+def bundled_composer(hashing_index_dir: Path) -> Composer:
+    from index.embed import HashingEmbedder
+    from index.store import load_index
+    from rag.facts import build_table
+    from rag.pipeline import composer_for
+    from rag.retrieve import HybridRetriever
+
+    embedder = HashingEmbedder()
+    index = load_index(hashing_index_dir, embedder)
+    retriever = HybridRetriever(index, embedder)
+    return composer_for(index, retriever, build_table(index.clauses, index.documents, index.providers))
+
+
+def test_api_takes_the_conversation(hashing_index_dir: Path) -> None:
+    from rag.api import create_app
+    from rag.settings import Settings
+
+    settings = Settings(index_dir=hashing_index_dir, embed_model="hashing")
+    with TestClient(create_app(settings)) as client:
+        body = {"question": "那码尚云呢？", "history": ["西部数码逾期付款怎么收滞纳金？"]}
+        answer = client.post("/v1/ask", json=body).json()
+        assert answer["answer"].startswith("（按上一问") and answer["citations"]
+        too_long = client.post("/v1/ask", json={"question": "那码尚云呢？", "history": ["滞纳金" * 200]})
+        assert too_long.status_code == 422 and "history.0: 600 characters" in too_long.json()["detail"]
+
+
+def test_cli_jsonl_accepts_conversations(
+    hashing_index_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import io
+
+    monkeypatch.setenv("RAG_INDEX_DIR", str(hashing_index_dir))
+    monkeypatch.setenv("RAG_EMBED_MODEL", "hashing")
+    lines = [
+        "码尚云的滞纳金标准",
+        json.dumps({"question": "那西部数码呢？", "history": ["码尚云的滞纳金标准"]}),
+    ]
+    monkeypatch.setattr("sys.stdin", io.StringIO("\n".join(lines) + "\n"))
+    assert main(["ask", "--jsonl"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert rows[1]["answer"].startswith("（按上一问") and "西部数码" in rows[1]["answer"]
+    monkeypatch.setattr("sys.stdin", io.StringIO('{"history": []}\n'))
+    assert main(["ask", "--jsonl"]) == 2
+    assert 'needs "question"' in capsys.readouterr().err
