@@ -83,9 +83,14 @@ class ChineseTokenizer:
         cuts it as a word of its own, so 告 in 公告 does not count as 起诉.
         """
         words = set(self.tokenize(text))
+        lowered = text.lower()
         out: list[str] = []
         for key, expansion in self.synonyms.items():
-            if (key in text if len(key) > 1 else key in words) and expansion:
+            if key.isascii():  # an English word in a Chinese question: any case, whole word
+                found = re.search(rf"(?<![a-z]){re.escape(key.lower())}(?![a-z])", lowered) is not None
+            else:
+                found = key in text if len(key) > 1 else key in words
+            if found and expansion:
                 out.extend(w for w in expansion if w not in out)
         return out
 

@@ -12,10 +12,11 @@ from dataclasses import dataclass, field, replace
 
 from core.protocols import Retriever
 from core.records import Answer, Citation, Fact, Hit, Provider
+from core.text import strip_markup
 from index.textproc import ChineseTokenizer
 from rag.facts import ATTRIBUTES, FactTable
 from rag.retrieve import without_names
-from rag.understand import QUESTION_FILLER, Analysis, normalise, with_history
+from rag.understand import QUESTION_FILLER, Analysis, normalise, verdict, with_history
 
 SHORT_CLAUSE = 120
 RELATED = 3  # closest clauses listed (never as support) when nothing answers the question
@@ -42,6 +43,17 @@ class _Draft:
 
     def add(self, text: str) -> None:
         self.parts.append(text)
+
+
+def _fact_verdict(facts: Sequence[Fact]) -> str:
+    """是 / 否 / 视情况 for a yes/no question answered from facts: a yes/no value decides; a value stated
+    under a condition depends on it; any other stated value says yes, the contract provides it."""
+    flags = [f.value for f in facts if isinstance(f.value, bool)]
+    if flags:
+        return "否" if not any(flags) else "是" if all(flags) else "视情况"
+    if any(q.startswith("条件") for f in facts for q in f.qualifiers):
+        return "视情况"
+    return "是"
 
 
 def _quote(fact: Fact) -> str:
@@ -126,8 +138,8 @@ class Composer:
             for p in stated:
                 statements = "；".join(self._statement(draft, f) for f in found[p])
                 prefix = ""
-                if analysis.intent == "yes_no" and all(isinstance(f.value, bool) for f in found[p]):
-                    prefix = "否，" if any(f.value is False for f in found[p]) else "是，"
+                if analysis.intent == "yes_no":
+                    prefix = _fact_verdict(found[p]) + "，"
                 draft.add(f"{p}：{prefix}{statements}")
         if missing:
             draft.add(self._missing(question, analysis, missing, label))
@@ -190,7 +202,12 @@ class Composer:
                 else (hit.span.start, hit.span.end, hit.span.text)
             )
             citation = Citation(c.doc_id, c.provider, c.clause_id, *span)
-            draft.add(f"{c.provider}合同第 {c.clause_id} 条：“{span[2]}”{draft.cite(citation)}")
+            lead = (
+                f"{c.provider}：{verdict(strip_markup(span[2]))}，"
+                if analysis.intent == "yes_no"
+                else c.provider
+            )
+            draft.add(f"{lead}合同第 {c.clause_id} 条：“{span[2]}”{draft.cite(citation)}")
         return Answer(question, "；".join(draft.parts) + "。", False, analysis.intent, tuple(draft.citations))
 
     # --- public ---------------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ _INTENT: dict[str, re.Pattern[str]] = {k: re.compile(v) for k, v in _DATA["inten
 _FOLLOW_OPENER = re.compile(_DATA["followup"]["opener"])
 _FOLLOW_CLOSER = re.compile(_DATA["followup"]["closer"])
 _FOLLOW_MAX = int(_DATA["followup"]["max_chars"])
+_VERDICT = {k: re.compile(v) for k, v in _DATA["verdict"].items()}
 #: Zero-width characters, soft hyphens and BOMs that sneak into pasted text and split words.
 _INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 
@@ -43,6 +44,19 @@ def normalise(text: str) -> str:
     text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text))
     text = _to_simplified().convert(text)
     return " ".join(text.split())
+
+
+def verdict(sentence: str) -> str:
+    """是 / 否 / 视情况 from the words that decide a yes/no question in a contract sentence."""
+    if _VERDICT["conditional"].search(sentence):
+        return "视情况"
+    negative = _VERDICT["negative"].search(sentence) is not None
+    positive = _VERDICT["positive"].search(_VERDICT["negative"].sub("", sentence)) is not None
+    if negative and not positive:
+        return "否"
+    if positive and not negative:
+        return "是"
+    return "视情况"
 
 
 def _near(name: str, window: str) -> bool:
@@ -86,9 +100,11 @@ class Analysis:
 
 def _topic(question: str) -> str | None:
     best: tuple[int, int, str] | None = None
+    lowered = question.lower()
     for key, attribute in ATTRIBUTES.items():
         for word in attribute.question_words:
-            if word in question and (best is None or (attribute.priority, len(word)) > best[:2]):
+            said = word in question or (word.isascii() and word.lower() in lowered)
+            if said and (best is None or (attribute.priority, len(word)) > best[:2]):
                 best = (attribute.priority, len(word), key)
     topic = ATTRIBUTES[best[2]].topic if best else None
     if topic in TOPIC_NEEDS and not re.search(TOPIC_NEEDS[topic], question):

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from core.records import Provider
 from rag.answer import Composer
 from rag.cli import main
-from rag.understand import normalise, providers_named, with_history
+from rag.understand import normalise, providers_named, verdict, with_history
 
 PROVIDERS = (
     Provider("码尚云", "上海码昶信息技术咨询中心"),
@@ -121,3 +121,25 @@ def test_cli_jsonl_accepts_conversations(
     monkeypatch.setattr("sys.stdin", io.StringIO('{"history": []}\n'))
     assert main(["ask", "--jsonl"]) == 2
     assert 'needs "question"' in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("腾讯云有权暂停提供服务。", "是"),
+        ("您不得将账号转让给第三方。", "否"),
+        ("已收取的费用不予退还。", "否"),
+        ("如您逾期付款超过15天，腾讯云有权解除协议。", "视情况"),
+        ("除法律另有规定外，码尚云将删除您的数据。", "视情况"),
+    ],
+)
+def test_yes_no_verdicts_come_from_the_deciding_words(sentence: str, expected: str) -> None:
+    assert verdict(sentence) == expected
+
+
+def test_mixed_english_questions_find_their_topic() -> None:
+    from rag.understand import analyze
+
+    assert analyze("码尚云的 late fee 怎么算", PROVIDERS).topic == "late_fee"
+    assert analyze("Zeabur 的 refund 政策", PROVIDERS).topic == "refund"
+    assert analyze("西部数码 downtime 怎么赔", PROVIDERS).topic == "outage"
