@@ -98,8 +98,10 @@ def score_answers(
 
 def bm25_top_clause(retriever: Any) -> Callable[[str], Answer]:
     def answer(question: str) -> Answer:
-        hit = retriever.search(question, 1, mode="bm25")[0]
-        c = hit.clause
+        hits = retriever.search(question, 1, mode="bm25")
+        if not hits:  # no word of the question occurs in any clause
+            return Answer(question, "", True, "baseline", ())
+        c = hits[0].clause
         citation = Citation.of(c)
         return Answer(question, c.text, False, "baseline", (citation,))
 

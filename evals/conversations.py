@@ -30,6 +30,8 @@ from evals.metrics import overlaps
 from evals.reading import CORPUS, wilson
 
 QUESTIONS = DATA / "heldout2_questions.jsonl"
+#: The development twin (written the same way over the bundled five and the dev companies): tuned on.
+DEV_QUESTIONS = DATA / "dev2_questions.jsonl"
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLED = ROOT / "data" / "contracts"
 WORK = ROOT / "build" / "eval"
@@ -158,13 +160,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     from rag.settings import Settings
 
     parser = argparse.ArgumentParser(prog="evals.conversations", description=__doc__)
-    parser.add_argument("--questions", type=Path, default=QUESTIONS)
-    parser.add_argument("--out", type=Path, default=WORK / "conversations.json")
+    parser.add_argument("--split", choices=("dev", "heldout"), default="heldout")
+    parser.add_argument("--out", type=Path)
+    parser.add_argument("--ours-only", action="store_true", help="skip the baselines (quicker comparisons)")
     args = parser.parse_args(argv)
+    path = DEV_QUESTIONS if args.split == "dev" else QUESTIONS
+    out = args.out or WORK / f"conversations-{args.split}.json"
     folder = mixed_folder(WORK / "mixed-contracts")
-    pipeline = open_pipeline(Settings(contracts_dir=folder, index_dir=WORK / "mixed-index"), progress=False)
+    pipeline = open_pipeline(
+        Settings(contracts_dir=folder, index_dir=WORK / "mixed-index"), progress=False, update=True
+    )
     texts = {d: doc.text for d, doc in pipeline.index.documents.items()}
-    asked = load_asked(texts, args.questions)
+    asked = load_asked(texts, path)
     top_clause, chunks = bm25_top_clause(pipeline.retriever), dense_chunks(pipeline.retriever)
 
     def top_span(q: Asked) -> Answer:
@@ -181,10 +188,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "baseline: top BM25 clause": lambda q: top_clause(q.question),
         "baseline: top 3 dense 500-char chunks": lambda q: chunks(q.question),
     }
+    if args.ours_only:
+        systems = dict(list(systems.items())[:1])
     report = run(systems, asked, texts)
     print(
-        f"held-out conversations: {len(asked)} questions over {len(texts)} contracts "
-        "(not tuned on, not gating)\n"
+        f"{args.split} conversations ({path.name}): {len(asked)} questions over {len(texts)} contracts"
+        + (" (not tuned on, not gating)\n" if args.split == "heldout" else "\n")
     )
     keys = list(next(iter(report.values()))["scores"])
     print("| system | " + " | ".join(keys) + " |")
@@ -195,9 +204,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "\nright per style (ours): "
         + ", ".join(f"{s} {v}" for s, v in report[next(iter(report))]["styles"].items())
     )
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
-    print(f"\nwrote {args.out}")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
+    print(f"\nwrote {out}")
     return 0
 
 

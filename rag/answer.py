@@ -10,15 +10,19 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
+import numpy as np
+
 from core.protocols import Retriever
 from core.records import Answer, Citation, Fact, Hit, Provider
 from core.text import strip_markup
 from index.textproc import ChineseTokenizer
-from rag.facts import ATTRIBUTES, FactTable
+from rag.facts import ATTRIBUTES, GENERIC_SELF, FactTable
+from rag.rerank import Reranker, candidate_features
 from rag.retrieve import without_names
 from rag.understand import QUESTION_FILLER, Analysis, normalise, verdict, with_history
 
 SHORT_CLAUSE = 120
+CANDIDATES = 30  # retrieved clauses the reranker re-scores
 RELATED = 3  # closest clauses listed (never as support) when nothing answers the question
 _SCOPE_NOTE = {"filter": "按所选服务商", "history": "沿用上文的"}
 
@@ -78,7 +82,9 @@ class Composer:
         idf: Mapping[str, float],
         min_coverage: float = 0.5,
         min_dense: float = 0.9,
+        reranker: Reranker | None = None,
     ) -> None:
+        self.reranker = reranker
         self.retriever = retriever
         self.table = table
         self.providers = list(providers)
@@ -89,8 +95,11 @@ class Composer:
 
     # --- fact answers ---------------------------------------------------------------------------------
 
-    def _facts(self, provider: str, attributes: Sequence[str]) -> list[Fact]:
-        return [f for a in attributes for f in self.table.cell(provider, a)]
+    def _facts(self, provider: str, attributes: Sequence[str], documents: Sequence[str] = ()) -> list[Fact]:
+        """The provider's facts; only the named contract's when the question singles one out."""
+        facts = [f for a in attributes for f in self.table.cell(provider, a)]
+        chosen = [f for f in facts if f.citation.doc_id in documents]
+        return chosen or facts
 
     def _statement(self, draft: _Draft, fact: Fact) -> str:
         quote = _quote(fact)
@@ -105,7 +114,7 @@ class Composer:
 
     def _from_facts(self, question: str, analysis: Analysis) -> Answer | None:
         targets = list(analysis.providers) or list(self.table.providers)
-        found = {p: self._facts(p, analysis.attributes) for p in targets}
+        found = {p: self._facts(p, analysis.attributes, analysis.documents) for p in targets}
         stated = [p for p in targets if found[p]]
         missing = [p for p in targets if not found[p]]
         label = self._label(analysis)
@@ -175,10 +184,43 @@ class Composer:
         dense = dict(hit.scores).get("dense", 0.0)
         return coverage >= self.min_coverage or (coverage >= 0.1 and dense >= self.min_dense)
 
+    def heading_overlap(self, question: str, hit: Hit) -> float:
+        """IDF-weighted share of the question's content words that the clause's headings carry."""
+        words = [w for w in dict.fromkeys(self.tokenizer.tokenize(question)) if w not in QUESTION_FILLER]
+        if not words:
+            return 0.0
+        heading = set(self.tokenizer.tokenize(" ".join(hit.clause.heading_path)))
+        top = max(self.idf.values(), default=1.0)
+        weight = {w: self.idf.get(w, top) for w in words}
+        return sum(weight[w] for w in words if w in heading) / sum(weight.values())
+
+    def features(self, question: str, hits: Sequence[Hit], named: Sequence[str]) -> np.ndarray:
+        """The reranker's features of each candidate (rag/rerank.py)."""
+        rows = []
+        for rank, hit in enumerate(hits, start=1):
+            owner = next((p for p in self.providers if p.name == hit.clause.provider), None)
+            self_names = (*(owner.names if owner else ()), *GENERIC_SELF)
+            coverage = self.coverage(question, hit, named)
+            overlap = self.heading_overlap(question, hit)
+            rows.append(candidate_features(question, hit, rank, coverage, self_names, overlap))
+        return np.asarray(rows, dtype=np.float64).reshape(len(rows), -1)
+
+    def _strong(self, question: str, analysis: Analysis) -> list[Hit]:
+        """Candidates good enough to answer from, best first: by the reranker when one is trained,
+        else by coverage and dense similarity."""
+        providers = list(analysis.providers) or None
+        if self.reranker is None:
+            hits = self.retriever.search(question, 5, providers=providers)
+            return [h for h in hits if self.supported(question, h, analysis.providers)]
+        hits = self.retriever.search(question, CANDIDATES, providers=providers)
+        if not hits:
+            return []
+        p = self.reranker.probabilities(self.features(question, hits, analysis.providers))
+        return [hits[i] for i in np.argsort(-p, kind="stable") if p[i] >= self.reranker.threshold]
+
     def _extractive(self, question: str, analysis: Analysis) -> Answer | None:
         providers = list(analysis.providers) or None
-        hits = self.retriever.search(question, 5, providers=providers)
-        strong = [h for h in hits if self.supported(question, h, analysis.providers)]
+        strong = self._strong(question, analysis)
         if not strong:
             return None
         chosen: list[Hit] = []
@@ -226,13 +268,15 @@ class Composer:
         return tuple(h.citation for h in hits if self.coverage(question, h, analysis.providers) >= 0.1)
 
     def _confidently_absent(self, question: str, analysis: Analysis) -> bool:
-        """No fact was read, and none of the clauses closest to the question is about the attribute (its
-        cues): only then may an answer say the contracts do not address it."""
+        """No fact was read, and none of the five clauses closest to the question carries at least half of
+        the attribute's cue groups: only then may an answer say the contract does not address it."""
         attributes = [ATTRIBUTES[a] for a in analysis.attributes]
         for hit in self.retriever.search(question, 5, providers=list(analysis.providers) or None):
             text = " ".join((*hit.clause.heading_path, hit.clause.display_text))
-            if any(a.cues and all(c.pattern.search(text) for c in a.cues) for a in attributes):
-                return False
+            if any(
+                2 * sum(bool(c.pattern.search(text)) for c in a.cues) >= len(a.cues) > 0 for a in attributes
+            ):
+                return False  # a close clause speaks of it: the reading may have missed its value
         return True
 
     def _scoped(self, question: str, provider: str | None, history: Sequence[str]) -> tuple[Analysis, str]:

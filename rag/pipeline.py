@@ -16,6 +16,7 @@ from index.store import BuildReport, build_index, index_exists, load_index, prog
 from index.structures import SearchIndex
 from rag.answer import Composer
 from rag.facts import FactTable, Sentence, build_table
+from rag.rerank import load_reranker
 from rag.retrieve import HybridRetriever, Mode, provider_names_in, resolve_provider
 from rag.settings import Settings
 
@@ -104,7 +105,12 @@ def sentence_vectors(index: SearchIndex) -> Callable[[list[Sentence]], np.ndarra
 def composer_for(index: SearchIndex, retriever: HybridRetriever, table: FactTable) -> Composer:
     """A composer over ``index``: what it needs from the index is handed to it, not reached for."""
     return Composer(
-        retriever, table, providers=index.providers.values(), tokenizer=index.tokenizer, idf=index.idf
+        retriever,
+        table,
+        providers=index.providers.values(),
+        tokenizer=index.tokenizer,
+        idf=index.idf,
+        reranker=load_reranker(),
     )
 
 
@@ -114,13 +120,15 @@ def open_pipeline(
     progress: bool = True,
     embedder: Embedder | None = None,
     build_if_missing: bool = True,
+    update: bool = False,
 ) -> Pipeline:
     """Everything needed to search and answer; pass the ``embedder`` of a previous pipeline to reuse its
-    loaded model."""
+    loaded model. ``update`` brings the index up to date first (the evals do; the CLI says to run
+    ``rag index``)."""
     embedder = embedder or embedder_for(settings)
     report = None
-    if build_if_missing and not index_exists(settings.index_dir):
-        report = build(settings, embedder, progress=progress)
+    if update or (build_if_missing and not index_exists(settings.index_dir)):
+        report = build(settings, embedder, progress=progress)  # incremental: only what changed
     index = load_index(settings.index_dir, embedder)
     retriever = HybridRetriever(
         index, embedder, fusion=settings.fusion, rrf_k=settings.rrf_k, weight=settings.fusion_weight

@@ -23,8 +23,19 @@ FUSIONS: tuple[str, ...] = ("rrf", "weighted")
 
 
 def provider_names_in(text: str, providers: Collection[Provider]) -> list[str]:
-    """Providers a question names, by display name, alias or legal entity (longest names first)."""
-    names = sorted(((n, p.name) for p in providers for n in p.names if len(n) >= 2), key=lambda x: -len(x[0]))
+    """Providers a question names, by display name, alias or legal entity (longest names first). A name
+    that is one provider's display name never selects another provider that merely has it as an alias
+    (a line sold through 腾讯云 is not 腾讯云's contract)."""
+    display = {p.name for p in providers}
+    names = sorted(
+        {
+            (n, p.name)
+            for p in providers
+            for n in p.names
+            if len(n) >= 2 and (n == p.name or n not in display)
+        },
+        key=lambda x: (-len(x[0]), x[0], x[1]),
+    )
     found: list[str] = []
     rest = text
     for alias, provider in names:

@@ -96,20 +96,46 @@ class Analysis:
     direction: str | None = None  # "max" or "min" for superlatives
     read_as: str = ""  # how a follow-up was read, e.g. 按上一问：逾期付款滞纳金（每日）
     scope: str = ""  # where the providers came from: question, history, filter
+    documents: tuple[str, ...] = ()  # contracts the question singles out among a provider's several
+
+
+_ASKS = {k: re.compile(v) for k, v in _DATA["asks"].items()}
+_ASKS_TYPES: dict[str, list[str]] = dict(_DATA["asks_types"])
 
 
 def _topic(question: str) -> str | None:
-    best: tuple[int, int, str] | None = None
+    """The topic whose question words the question says; among several, the one of higher priority, then
+    the one whose value type answers what is asked (多久 → a duration), then the longest word."""
     lowered = question.lower()
+    wanted = {t for kind, p in _ASKS.items() if p.search(question) for t in _ASKS_TYPES[kind]}
+    best: tuple[int, int, int, str] | None = None
     for key, attribute in ATTRIBUTES.items():
         for word in attribute.question_words:
             said = word in question or (word.isascii() and word.lower() in lowered)
-            if said and (best is None or (attribute.priority, len(word)) > best[:2]):
-                best = (attribute.priority, len(word), key)
-    topic = ATTRIBUTES[best[2]].topic if best else None
+            rank = (attribute.priority, int(attribute.type in wanted), len(word), key)
+            if said and (best is None or rank[:3] > best[:3]):
+                best = rank
+    topic = ATTRIBUTES[best[3]].topic if best else None
     if topic in TOPIC_NEEDS and not re.search(TOPIC_NEEDS[topic], question):
         return None
     return topic
+
+
+def documents_named(question: str, providers: Collection[Provider]) -> tuple[str, ...]:
+    """Documents a question singles out among a provider's several (Serverless 应用引擎, 企业邮, OCR): by a
+    name only that document's provider record has."""
+    lowered = question.lower()
+    by_name: dict[str, list[Provider]] = {}
+    for p in providers:
+        by_name.setdefault(p.name, []).append(p)
+    found: list[str] = []
+    for records in (r for r in by_name.values() if len(r) > 1):
+        for p in records:
+            others = {n for q in records if q is not p for n in q.names}
+            own = [n for n in p.names if n not in others and len(n) >= 2]
+            if any(n in question or (n.isascii() and n.lower() in lowered) for n in own):
+                found.append(p.doc_id)
+    return tuple(found)
 
 
 def analyze(question: str, providers: Collection[Provider]) -> Analysis:
@@ -134,7 +160,9 @@ def analyze(question: str, providers: Collection[Provider]) -> Analysis:
         intent = "lookup"
     else:
         intent = "open"
-    return Analysis(named, unknown, topic, attributes, intent, direction, scope="question" if named else "")
+    scope = "question" if named else ""
+    documents = documents_named(question, providers)
+    return Analysis(named, unknown, topic, attributes, intent, direction, scope=scope, documents=documents)
 
 
 def is_followup(question: str, analysis: Analysis, providers: Collection[Provider]) -> bool:
@@ -170,12 +198,15 @@ def with_history(
             direction=analysis.direction or previous.direction,
             read_as=f"按上一问：{label}" if label else "按上一问",
             scope="question" if analysis.providers else previous.scope,
+            documents=analysis.documents if analysis.providers else previous.documents,
         )
         if analysis.providers and merged.intent in ("superlative", "listing"):
             merged = replace(merged, intent="lookup")
         before = [p for p in providers if p.name in previous.providers]
         return merged, f"{' '.join(merged.providers)} {without_names(asked, before)}".strip()
-    keeps_scope = analysis.intent not in ("out_of_scope", "superlative", "listing")
+    explicit_listing = bool(_INTENT["listing"].search(question))
+    keeps_scope = analysis.intent not in ("out_of_scope", "superlative") and not explicit_listing
     if not analysis.providers and previous.providers and keeps_scope:
-        return replace(analysis, providers=previous.providers, scope="history"), question
+        intent = "lookup" if analysis.intent == "listing" else analysis.intent
+        return replace(analysis, providers=previous.providers, scope="history", intent=intent), question
     return analysis, question

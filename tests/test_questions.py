@@ -143,3 +143,62 @@ def test_mixed_english_questions_find_their_topic() -> None:
     assert analyze("码尚云的 late fee 怎么算", PROVIDERS).topic == "late_fee"
     assert analyze("Zeabur 的 refund 政策", PROVIDERS).topic == "refund"
     assert analyze("西部数码 downtime 怎么赔", PROVIDERS).topic == "outage"
+
+
+def test_the_reranker_round_trips_and_gates_open_answers(bundled_composer: Composer) -> None:
+    import dataclasses
+
+    import numpy as np
+
+    from rag.rerank import FEATURES, Reranker
+
+    n = len(FEATURES)
+    model = Reranker(np.ones(n), 0.0, np.zeros(n), np.ones(n), threshold=0.5)
+    assert Reranker.from_dict(model.to_dict()).threshold == 0.5
+    with pytest.raises(ValueError, match="other features"):
+        Reranker.from_dict({**model.to_dict(), "features": ["rank"]})
+    question = "码尚云的账号可以借给别人用吗？"
+    strict = dataclasses.replace(model, threshold=1.01)  # no probability reaches it: nothing is good enough
+    bundled_composer.reranker = strict
+    try:
+        assert bundled_composer.ask(question).refused
+        bundled_composer.reranker = dataclasses.replace(model, threshold=0.0)
+        answer = bundled_composer.ask(question)
+        assert not answer.refused and answer.citations
+        hits = bundled_composer.retriever.search(question, 5)
+        assert bundled_composer.features(question, hits, ()).shape == (len(hits), n)
+    finally:
+        bundled_composer.reranker = None
+
+
+def test_a_providers_own_name_beats_another_providers_alias() -> None:
+    from rag.retrieve import provider_names_in
+
+    providers = (Provider("腾讯云", None, ("Tencent Cloud",)), Provider("中国联通", None, ("联通", "腾讯云")))
+    assert provider_names_in("腾讯云的滞纳金", providers) == ["腾讯云"]
+    assert provider_names_in("联通的滞纳金", providers) == ["中国联通"]
+
+
+def test_a_product_name_singles_out_one_of_a_providers_contracts() -> None:
+    from rag.understand import documents_named
+
+    providers = (
+        Provider("阿里云", None, ("Serverless 应用引擎", "SAE", "Aliyun"), "sae.md"),
+        Provider("阿里云", None, ("AnalyticDB", "Aliyun"), "adb.md"),
+    )
+    assert documents_named("阿里云 sae 欠费多久释放实例", providers) == ("sae.md",)
+    assert documents_named("阿里云欠费多久释放实例", providers) == ()
+
+
+def test_the_kind_of_answer_asked_decides_between_topics() -> None:
+    from rag.understand import analyze
+
+    assert analyze("码尚云欠费多久会删数据？", PROVIDERS).topic == "freeze"
+    assert analyze("码尚云欠费怎么收滞纳金？", PROVIDERS).topic == "late_fee"
+
+
+def test_a_follow_up_with_a_topic_but_no_provider_keeps_the_provider() -> None:
+    analysis, _ = with_history("那服务到期以后数据保留多久？", ["码尚云逾期付款怎么收滞纳金？"], PROVIDERS)
+    assert analysis.providers == ("码尚云",) and analysis.intent == "lookup" and analysis.scope == "history"
+    listing, _ = with_history("各家的数据保留期分别是多少？", ["码尚云逾期付款怎么收滞纳金？"], PROVIDERS)
+    assert listing.providers == ()  # an explicit listing asks about every provider
