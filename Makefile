@@ -54,6 +54,8 @@ eval: $(STAMP) ## measure retrieval and answers with baselines; fails on a regre
 	$(BIN)/rag index --quiet
 	$(BIN)/python -m evals.run
 	$(BIN)/python -m evals.reading
+	$(BIN)/python -m evals.conversations --split dev
+	$(BIN)/python -m evals.conversations --split heldout
 
 bench: $(STAMP) ## build, search, ask and load benchmarks with peers (about 12 minutes)
 	$(BIN)/python -m evals.bench

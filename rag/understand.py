@@ -66,7 +66,7 @@ def _near(name: str, window: str) -> bool:
 
 def providers_named(question: str, providers: Collection[Provider]) -> list[str]:
     """Providers a question names: exactly, then ignoring Latin case, then with one wrong character in a
-    name of three or more characters (only when nothing matched exactly)."""
+    Chinese name of three or more characters or a Latin one of five or more (only when nothing matched)."""
     exact = provider_names_in(question, providers)
     if exact:
         return exact
@@ -78,9 +78,10 @@ def providers_named(question: str, providers: Collection[Provider]) -> list[str]
         return list(dict.fromkeys(found))
     for p in providers:
         for name in p.names:
-            if len(name) >= 3 and not name.isascii():
-                windows = (question[i : i + len(name)] for i in range(len(question) - len(name) + 1))
-                if any(_near(name, w) for w in windows):
+            if len(name) >= (5 if name.isascii() else 3):  # CDNetwarks, 马尚云; never a short name
+                text, key = (lowered, name.lower()) if name.isascii() else (question, name)
+                windows = (text[i : i + len(key)] for i in range(len(text) - len(key) + 1))
+                if any(_near(key, w) for w in windows):
                     found.append(p.name)
                     break
     return found
@@ -106,6 +107,7 @@ _ASKS_TYPES: dict[str, list[str]] = dict(_DATA["asks_types"])
 def _topic(question: str) -> str | None:
     """The topic whose question words the question says; among several, the one of higher priority, then
     the one whose value type answers what is asked (多久 → a duration), then the longest word."""
+    question = "".join(question.split()) + " " + question  # terse keywords: 损失赔偿 上限 says 赔偿上限
     lowered = question.lower()
     wanted = {t for kind, p in _ASKS.items() if p.search(question) for t in _ASKS_TYPES[kind]}
     best: tuple[int, int, int, str] | None = None
