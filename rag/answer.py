@@ -80,7 +80,7 @@ class Composer:
         providers: Collection[Provider],
         tokenizer: ChineseTokenizer,
         idf: Mapping[str, float],
-        min_coverage: float = 0.5,
+        min_coverage: float = 0.3,
         min_dense: float = 0.9,
         reranker: Reranker | None = None,
     ) -> None:
