@@ -7,7 +7,6 @@ loader and the builder ask it, so the two can never disagree about what "compati
 
 from __future__ import annotations
 
-import hashlib
 import json
 import platform
 from collections.abc import Mapping
@@ -18,6 +17,7 @@ from types import MappingProxyType
 from typing import Any
 
 from core.protocols import Embedder
+from index.e5_wheel import sha256_file
 from index.segment import SEGMENTER_VERSION
 from index.textproc import resources_hash
 
@@ -112,14 +112,6 @@ def current_versions() -> dict[str, str]:
         except PackageNotFoundError:
             out[package] = "absent"
     return out
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def incompatibility(

@@ -41,6 +41,7 @@ from core.protocols import Embedder
 from core.records import Clause, Document, Heading, Provider
 from core.text import strip_markup
 from index.corpus import Corpus, build_corpus
+from index.e5_wheel import sha256_file
 from index.load import LoadError
 from index.manifest import (
     FIX,
@@ -50,7 +51,6 @@ from index.manifest import (
     ModelInfo,
     current_versions,
     incompatibility,
-    sha256_file,
 )
 from index.structures import (
     ANN_THRESHOLD,

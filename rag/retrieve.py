@@ -7,6 +7,8 @@ clause when it is one sentence.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Collection
 from typing import Literal
 
@@ -19,6 +21,7 @@ from index.structures import SearchIndex
 Mode = Literal["bm25", "dense", "hybrid"]
 Fusion = Literal["rrf", "weighted"]
 MODES: tuple[str, ...] = ("bm25", "dense", "hybrid")
+QUERY_CACHE = 256  # recent query vectors kept
 FUSIONS: tuple[str, ...] = ("rrf", "weighted")
 
 
@@ -107,10 +110,27 @@ class HybridRetriever:
         )
         self._provider_of = np.asarray([c.provider for c in index.clauses], dtype=object)
         self._idf = index.idf
+        # Answering one question searches it several times (the answer, per-provider checks, related
+        # clauses): its query vector is computed once.
+        self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._query_lock = threading.Lock()
         self._fusers: dict[str, Callable[[dict[str, dict[int, float]]], dict[int, float]]] = {
             "rrf": self._rrf,
             "weighted": self._weighted,
         }
+
+    def _query_vector(self, text: str) -> np.ndarray:
+        with self._query_lock:
+            cached = self._query_vectors.get(text)
+            if cached is not None:
+                self._query_vectors.move_to_end(text)
+                return cached
+        vector = np.asarray(self.embedder.encode_queries([text])[0], dtype=np.float32)
+        with self._query_lock:
+            self._query_vectors[text] = vector
+            while len(self._query_vectors) > QUERY_CACHE:
+                self._query_vectors.popitem(last=False)
+        return vector
 
     # --- candidates ---------------------------------------------------------------------------------
 
@@ -230,7 +250,7 @@ class HybridRetriever:
         query_vec = None
         ranked: dict[str, dict[int, float]] = {}
         if mode in ("dense", "hybrid"):
-            query_vec = np.asarray(self.embedder.encode_queries([dense_query])[0], dtype=np.float32)
+            query_vec = self._query_vector(dense_query)
             ranked["dense"] = self._dense(query_vec, mask, bool(providers), n)
         if mode in ("bm25", "hybrid"):
             ranked["bm25"] = self._bm25(tokens, mask, n)

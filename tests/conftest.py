@@ -57,3 +57,18 @@ def hashing_retriever(hashing_index_dir: Path):  # type: ignore[no-untyped-def]
 
     embedder = HashingEmbedder()
     return HybridRetriever(load_index(hashing_index_dir, embedder), embedder)
+
+
+@pytest.fixture(scope="module")
+def bundled_composer(hashing_index_dir: Path):  # type: ignore[no-untyped-def]
+    """The composer over the bundled contracts with the hashing embedder (one per test module)."""
+    from index.embed import HashingEmbedder
+    from index.store import load_index
+    from rag.facts import build_table
+    from rag.pipeline import composer_for
+    from rag.retrieve import HybridRetriever
+
+    embedder = HashingEmbedder()
+    index = load_index(hashing_index_dir, embedder)
+    retriever = HybridRetriever(index, embedder)
+    return composer_for(index, retriever, build_table(index.clauses, index.documents, index.providers))

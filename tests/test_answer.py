@@ -37,14 +37,6 @@ def composer_for(folder: Path, index_dir: Path) -> Composer:
 
 
 @pytest.fixture(scope="module")
-def bundled_composer(hashing_index_dir: Path) -> Composer:
-    embedder = HashingEmbedder()
-    index = load_index(hashing_index_dir, embedder)
-    retriever = HybridRetriever(index, embedder)
-    return make_composer(index, retriever, build_table(index.clauses, index.documents, index.providers))
-
-
-@pytest.fixture(scope="module")
 def extended_composer(tmp_path_factory: pytest.TempPathFactory) -> Composer:
     folder = tmp_path_factory.mktemp("contracts")
     for path in BUNDLED_CONTRACTS.iterdir():

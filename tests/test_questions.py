@@ -76,20 +76,6 @@ def test_not_found_is_not_silent(bundled_composer: Composer) -> None:
     assert bundled_composer.ask("帮我写一首关于春天的诗").related == ()  # nothing related to an off-topic ask
 
 
-@pytest.fixture(scope="module")
-def bundled_composer(hashing_index_dir: Path) -> Composer:
-    from index.embed import HashingEmbedder
-    from index.store import load_index
-    from rag.facts import build_table
-    from rag.pipeline import composer_for
-    from rag.retrieve import HybridRetriever
-
-    embedder = HashingEmbedder()
-    index = load_index(hashing_index_dir, embedder)
-    retriever = HybridRetriever(index, embedder)
-    return composer_for(index, retriever, build_table(index.clauses, index.documents, index.providers))
-
-
 def test_api_takes_the_conversation(hashing_index_dir: Path) -> None:
     from rag.api import create_app
     from rag.settings import Settings

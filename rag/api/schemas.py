@@ -59,15 +59,9 @@ class AskResponse(BaseModel):
     related: list[CitationOut] = Field(description="Closest clauses when nothing answers (never support).")
 
 
-class SearchHitOut(BaseModel):
-    """``Hit.to_dict``: the best span of a clause and the fused score."""
+class SearchHitOut(CitationOut):
+    """``Hit.to_dict``: the best span of a clause (as a citation) and the fused score."""
 
-    doc_id: str
-    provider: str
-    clause_id: str
-    start: int
-    end: int
-    text: str
     score: float
 
 
