@@ -271,6 +271,7 @@ def check(rows: Sequence[dict[str, Any]], floors: dict[str, float]) -> bool:
     measured = {
         "provider_right": sum(r["name_ok"] and r["entity_ok"] for r in dev),
         "goldens_ok": sum(r["goldens_ok"] for r in dev),
+        "aliases_found": sum(r["aliases_found"] for r in dev),
         "coverage_min": min((r["coverage_all"] for r in dev), default=0.0),
         "fact_recall": sum(r["found"] for r in dev) / gold if gold else 0.0,
         "fact_precision": sum(r["right"] for r in dev) / ours if ours else 0.0,

@@ -36,10 +36,13 @@ _ENTITY = re.compile(
 _ENTITY_CUT = re.compile(r"是由|系由|是|与|即|和|由|为|及|通过|经|向|在|）|\)")
 #: A short parenthesised place inside a name, 腾讯云计算（北京）有限责任公司: part of the entity.
 _REGION = re.compile(r"[（(][\u4e00-\u9fff]{2,4}[）)]")
+#: The opening of a definition, 某某有限公司（以下简称“腾讯云”或“Tencent Cloud”）: what follows up to
+#: the closing parenthesis names the defined terms, quoted (in quotes of either direction) or bare.
 _DEFINITION = re.compile(
     r"[（(]\s*(?:以下简称|以下称|下称|本协议中称为|本协议中简称|本协议简称|简称)\s*为?\s*[：:]?\s*"
-    r"(?:[“\"「『]([^”\"」』）)\n]{1,40}?)[”\"」』]|([^”\"」』）)\n]{1,40}?)\s*[，,；;）)])"
+    r"(?P<body>[^（()）\n]{1,60})"
 )
+_QUOTE = '“”"「」『』‘’'
 _SUBJECT = re.compile(r"^[\s\*#]*(?:\[bookmark:[^\]]*\])?([\u4e00-\u9fffA-Za-z0-9\-]{2,20}?)(?:是由|系由|是)")
 _TITLE_SUFFIX = re.compile(
     r"(?:平台)?(?:服务用户协议|用户服务协议|服务用户条款|用户协议|服务协议|服务条款|服务合同|使用协议|协议|条款|合同)$"
@@ -68,6 +71,19 @@ _LATIN_ENTITY = re.compile(
 _PRODUCT = re.compile(
     r"(?:使用|提供的)?([\u4e00-\u9fffA-Za-z0-9 ]{2,30}?)[（(]\s*"
     r"(?:以下简称|以下称|下称|简称)\s*为?\s*[：:]?\s*[“\"]本(?:服务|网站|平台|产品)[”\"]"
+)
+#: "本服务是腾讯云提供的文字识别 OCR 服务": the service the contract is about, named in a definition sentence.
+_PRODUCT_IS = re.compile(
+    r"本(?:服务|产品)(?:是指|是|系|指)[^，。；\n]{0,20}?提供的"
+    r"([\u4e00-\u9fffA-Za-z0-9 ]{2,30}?)(?:[，。；（(]|$)"
+)
+#: An affiliate acting for the provider, within a few characters after an affiliate word.
+_AFFILIATE = re.compile(
+    "(?:" + "|".join(_PARTIES["affiliate_words"]) + r")[^，。；\n]{0,12}?"
+    r"(?P<name>[\u4e00-\u9fff（）()]{2,30}?(?:股份有限公司|有限责任公司|有限公司)"
+    r"|[A-Z][A-Za-z0-9&.\- ]{1,40}?\s(?:"
+    + "|".join(re.escape(s) for s in _PARTIES["latin_entity_suffixes"])
+    + r")(?![A-Za-z]))"
 )
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]{2,}")
 
@@ -146,11 +162,19 @@ def _entities(text: str) -> list[tuple[str, int]]:
 
 
 def _definitions(text: str) -> list[tuple[str, int]]:
-    """Defined terms with their positions, split at ``/`` and ``、``, generic ones dropped."""
+    """Defined terms with their positions: every quoted term of a definition (“飞悦”或“Flyjoying”), else
+    the bare words up to the first comma, split at ``/`` ``、`` ``或``; generic ones dropped."""
     terms: list[tuple[str, int]] = []
     for m in _DEFINITION.finditer(text):
-        for term in re.split(r"[/／、或]", m.group(1) or m.group(2)):
-            term = term.strip().strip('“”"「」')
+        body = m.group("body")
+        quoted = re.findall(rf"[{_QUOTE}]([^{_QUOTE}]{{1,40}})[{_QUOTE}]", body)
+        if quoted and body.lstrip()[0] in _QUOTE:
+            parts = [p for q in quoted for p in re.split(r"[/／、]", q)]
+            parts = [p for p in parts if not re.fullmatch(r"\s*(?:或|或者|及|和|、|，|,)\s*", p)]
+        else:
+            parts = re.split(r"[/／、或]", re.split(r"[，,；;]", body)[0])
+        for term in parts:
+            term = term.strip().strip(_QUOTE)
             if 2 <= len(term) <= 12 and not _is_generic(term) and not term.endswith(_GENERIC_SUFFIXES):
                 terms.append((term, m.start()))
     return terms
@@ -189,18 +213,27 @@ def _counterparties(text: str) -> list[str]:
 
 
 def _products(text: str) -> list[str]:
-    """What the contract defines as 本服务 / 本网站 (腾讯企业邮服务, EasyOps运维平台系统), with and without
-    the trailing 服务, plus Latin words in it (TPNS, EasyOps): names users ask by."""
+    """What the contract defines as 本服务 / 本网站 (腾讯企业邮服务, EasyOps运维平台系统) or says 本服务 is
+    (本服务是腾讯云提供的文字识别 OCR 服务), with and without the trailing 服务, plus Latin words in it (TPNS,
+    EasyOps, OCR): names users ask by."""
     out: list[str] = []
-    for m in _PRODUCT.finditer(strip_markup(text[:6000])):
-        product = re.split(r"使用|提供的|为|就|向", m.group(1))[-1].strip()
+    plain = strip_markup(text[:6000])
+    named = [re.split(r"使用|提供的|为|就|向", m.group(1))[-1] for m in _PRODUCT.finditer(plain)]
+    named += [m.group(1) for m in _PRODUCT_IS.finditer(plain)]
+    for product in (p.strip() for p in named):
         if not 2 <= len(product) <= 16:
             continue
-        for form in (product, re.sub(r"(服务|系统)$", "", product).strip()):
+        bare = re.sub(r"(服务|系统)$", "", product).strip()
+        for form in (product, bare, re.sub(r"\s+[A-Za-z][A-Za-z0-9]*$", "", bare)):
             if len(form) >= 2 and not _is_generic(form):
                 out.append(form)
         out += [w for w in _LATIN_WORD.findall(product) if text.count(w) >= 1]
     return list(dict.fromkeys(out))
+
+
+def _affiliates(text: str) -> list[str]:
+    """Affiliates the contract says act for the provider (关联主体 杭州易舶科技有限公司 提供本地化支持)."""
+    return list(dict.fromkeys(m.group("name").strip() for m in _AFFILIATE.finditer(strip_markup(text))))
 
 
 def _brand_of(entity: str | None) -> str | None:
@@ -242,13 +275,15 @@ def detect_provider(text: str, manifest: ManifestEntry | None = None) -> Provide
     """Provider of a contract, from its own text, then adjusted by a manifest entry if given."""
     head = text[:3000]
     definitions = _definitions(text)
-    entities = _entities(text)
-    entity = _pick_entity(text, entities, definitions)
+    affiliates = _affiliates(text)
+    entities = [(e, pos) for e, pos in _entities(text) if e not in affiliates]
+    entity = _pick_entity(text, entities, definitions) or next(iter(affiliates), None)
 
     # Defined terms attached to the provider come first: those right after the entity or in the opening.
     provider_terms: list[str] = []
     for term, pos in definitions:
-        if term not in provider_terms and (pos < 1500 or (entity and entity in text[max(0, pos - 60) : pos])):
+        attached = bool(entity and entity in text[max(0, pos - 60) : pos])
+        if term not in provider_terms and (attached or (pos < 1500 and _acts(term, text))):
             provider_terms.append(term)
 
     candidates: list[str] = []
@@ -283,6 +318,7 @@ def detect_provider(text: str, manifest: ManifestEntry | None = None) -> Provide
     name = next((c for c in candidates if c), None) or entity or UNIDENTIFIED
     aliases.extend(candidates)
     aliases.extend(_products(text))
+    aliases.extend(affiliates)
     aliases.extend(_more_aliases(name, aliases, text))
     if manifest is not None:
         name = manifest.name or name
@@ -309,7 +345,10 @@ def _why_unidentified(text: str) -> str:
     )
 
 
-_DOMAIN = re.compile(r"(?<![\w.@/])(?:www\.)?([a-z0-9][a-z0-9-]{1,30})\.(?:com|cn|net|io|run|cloud)(?![\w])")
+#: A site's domain, also inside an e-mail address or a link (contact@zeabur.com).
+_ANY_DOMAIN = re.compile(
+    r"(?<![\w.])(?:www\.)?([a-z0-9][a-z0-9-]{1,30})\.(?:com|cn|net|io|run|cloud)(?![\w])"
+)
 _SUFFIX_WORDS = tuple(_PARTIES["company_suffix_words"])
 _WEAK_ENTITY_SUFFIXES = ("中心", "研究院")
 UNIDENTIFIED = "未识别的服务商"
@@ -320,8 +359,15 @@ _ACTOR = re.compile(
     r"(?:^|(?<=[，。；：\n]))\s*([\u4e00-\u9fff]{2,6}?)(?:有权|应当|应|将|可以|可|不对|保留|承诺|负责|不承担)"
 )
 _MIN_ACTOR_COUNT = 5
+_ACTS = r"(?:有权|应当|应|将|可以|可|不对|保留|承诺|负责|不承担|提供|向|与|同意|就)"
 _OTHER_SITES = frozenset(_PARTIES["other_sites"])
 _BRANDS: dict[str, list[str]] = {k: list(v) for k, v in _PARTIES.get("brands", {}).items()}
+
+
+def _acts(term: str, text: str) -> bool:
+    """Whether the contract uses ``term`` as a party that acts (X有权 / X应 / X提供 …), not as a thing
+    defined in passing (单地域多可用区)."""
+    return re.search(re.escape(term) + r"[ \t]*" + _ACTS, text) is not None
 
 
 def _acting_party(text: str) -> str | None:
@@ -361,11 +407,20 @@ def _more_aliases(name: str, aliases: list[str], text: str) -> list[str]:
             for w in re.findall(r"[A-Za-z][A-Za-z0-9 .\-]*[A-Za-z0-9]", alias)
             if len(w.strip()) >= 3
         ]
-    for m in _DOMAIN.finditer(strip_markup(text[:3000]).lower()):
-        if m.group(1) not in _OTHER_SITES:
-            out.append(m.group(0))
-            if m.group(0).startswith("www."):
-                out.append(m.group(0).removeprefix("www."))
+    latin = {w.lower() for n in (name, *aliases, *out) for w in _LATIN_WORD.findall(n)}
+    plain = strip_markup(text).lower()
+    for m in _ANY_DOMAIN.finditer(plain):
+        # the site near the opening is the provider's; further on, only one carrying its Latin name
+        if m.group(1) in _OTHER_SITES or (m.start() >= 3000 and m.group(1) not in latin):
+            continue
+        out.append(m.group(0))
+        if m.group(0).startswith("www."):
+            out.append(m.group(0).removeprefix("www."))
+        if len(m.group(1)) >= 6 and m.group(1).isalpha() and m.group(1) not in latin:
+            out.append(m.group(1).capitalize())  # the brand a user types: flyjoying.com → Flyjoying
+    for product in [a for a in aliases if not a.startswith(name)]:
+        if len(product) >= 2 and name + product in text:
+            out.append(name + product)  # the brand before its product, as the text writes it
     actor = _acting_party(text)
     if actor and actor not in name:
         out.append(actor)

@@ -180,6 +180,41 @@ def test_aliases_users_say_are_derived_from_the_text_and_the_brand_table() -> No
     assert {"Tencent Cloud", "qcloud"} <= set(tencent.aliases)  # index/resources/parties.toml [brands]
 
 
+def test_every_defined_name_affiliates_products_and_the_site_in_mails_are_aliases() -> None:
+    """A definition with several quoted names (in quotes of either direction, joined by 或), an affiliate
+    the contract says acts for the provider (never its entity), what 本服务 is said to be (with its Latin
+    part and the brand in front as the text writes it), and the provider's site inside an e-mail address."""
+    text = "\n".join(
+        [
+            "星河服务协议",
+            "本服务协议是温州星河通讯科技有限公司（包括附属公司如Starriver Communications Limited）"
+            "（以下简称”星河”或“Starriver”）就您使用星河服务所签署的服务协议。",
+            "1. 总则",
+            "1.1 本服务是星河提供的图像识别 VIS 服务，星河图像识别的内容详见官网。",
+            "1.2 在中国大陆地区，星河服务由关联主体 杭州星澜科技有限公司 提供本地化支持。",
+            "1.3 " + "星河提供服务。" * 20,
+            "1.4 如有疑问，请发送邮件至 support@starriver.io 。",
+            "1.5 如实例部署于至少2个可用区（以下简称：多区部署），多区部署服务不可用的分钟数另计。",
+        ]
+    )
+    provider = detect_provider(text)
+    assert (provider.name, provider.entity) == ("星河", "温州星河通讯科技有限公司")
+    assert {
+        "Starriver",
+        "Starriver Communications Limited",
+        "杭州星澜科技有限公司",
+        "图像识别",
+        "VIS",
+        "星河图像识别",
+        "starriver.io",
+    } <= set(provider.aliases)
+    assert "多区部署" not in provider.names  # a term defined in passing, never used as a party that acts
+    plain_site = detect_provider(
+        "本协议是朗星科技有限公司（以下简称“朗星”）与您订立的协议。网址 www.langxingcloud.com\n"
+    )
+    assert "Langxingcloud" in plain_site.aliases  # the site's name, as a user would type the brand
+
+
 def test_a_contract_that_never_names_itself_says_why_and_the_manifest_names_it(
     write_contract: Callable[..., Path],
 ) -> None:
