@@ -23,16 +23,28 @@ class Corpus:
         return [c for seg in self.segmentations.values() for c in seg.clauses]
 
 
-def build_corpus(contracts_dir: Path, max_bytes: int | None = None) -> Corpus:
-    """Load, detect providers and segment every contract; unreadable files are reported in ``errors``."""
-    result = load_folder(contracts_dir, max_bytes)
+def build_corpus(
+    contracts_dir: Path, max_bytes: int | None = None, *, allow_symlinks: bool = False
+) -> Corpus:
+    """Load, detect providers and segment every contract; unreadable files are reported in ``errors``, and
+    so is a file identical to another (same bytes: only the first by name is indexed)."""
+    result = load_folder(contracts_dir, max_bytes, allow_symlinks=allow_symlinks)
     errors = list(result.errors)
     try:
         manifest = load_manifest(contracts_dir / MANIFEST_NAME)
     except ManifestError as exc:
         errors.append(LoadError(contracts_dir / MANIFEST_NAME, str(exc).split(": ", 1)[-1]))
         manifest = {}
-    documents = {doc.doc_id: doc for doc in result.documents}
+    documents: dict[str, Document] = {}
+    first_of: dict[str, str] = {}
+    for doc in sorted(result.documents, key=lambda d: d.doc_id):
+        kept = first_of.setdefault(doc.content_hash, doc.doc_id)
+        if kept != doc.doc_id:
+            errors.append(
+                LoadError(contracts_dir / doc.doc_id, f"identical to {kept}; only {kept} is indexed")
+            )
+            continue
+        documents[doc.doc_id] = doc
     providers = {
         doc_id: replace(detect_provider(doc.text, manifest.get(doc_id)), doc_id=doc_id)
         for doc_id, doc in documents.items()

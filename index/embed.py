@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
 import threading
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -158,3 +159,14 @@ def make_embedder(model: str, cache_dir: Path, batch_size: int = 16) -> Embedder
         dim = int(model.split("-", 1)[1]) if "-" in model else 384
         return HashingEmbedder(dim)
     return SentenceTransformerEmbedder(model, cache_dir, batch_size)
+
+
+def progress_bar(iterable: Iterable[Any], total: int, desc: str) -> Iterable[Any]:
+    """A tqdm progress bar counting texts (not batches), written to stderr."""
+    from tqdm import tqdm
+
+    bar = tqdm(total=total, desc=desc, unit="text", file=sys.stderr, disable=total == 0)
+    for item in iterable:
+        yield item
+        bar.update(len(item))
+    bar.close()

@@ -12,7 +12,9 @@ import codecs
 import io
 import logging
 import unicodedata
-from collections.abc import Callable, Iterable
+import warnings
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -146,20 +148,50 @@ def _pdf_text(data: bytes, path: Path) -> tuple[str, str]:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
-    try:
-        reader = PdfReader(io.BytesIO(data))
-    except (PdfReadError, ValueError, OSError) as exc:
-        raise LoadError(path, f"not a readable PDF ({exc})") from None
-    if reader.is_encrypted:
-        raise LoadError(path, "the PDF is encrypted; decrypt it or export the text first")
-    try:
-        pages = [page.extract_text() or "" for page in reader.pages]
-    except Exception as exc:  # pypdf raises a wide range of errors on damaged streams
-        raise LoadError(path, f"cannot extract text from the PDF ({type(exc).__name__})") from None
+    with _quiet_pypdf() as notes:  # pypdf's own lines ("invalid pdf header") go into our message
+        try:
+            reader = PdfReader(io.BytesIO(data))
+            if reader.is_encrypted:
+                raise LoadError(path, "the PDF is encrypted; decrypt it or export the text first")
+            pages = [page.extract_text() or "" for page in reader.pages]
+        except LoadError:
+            raise
+        except (PdfReadError, ValueError, OSError) as exc:
+            raise LoadError(path, f"not a readable PDF ({_with_notes(str(exc), notes)})") from None
+        except Exception as exc:  # pypdf raises a wide range of errors on damaged streams
+            reason = _with_notes(type(exc).__name__, notes)
+            raise LoadError(path, f"cannot extract text from the PDF ({reason})") from None
     text = "\n".join(page.strip("\n") for page in pages)
     if not text.strip():
         raise LoadError(path, "the PDF has no text layer (image-only); run OCR on it first")
     return _checked(text, "pdf", path)
+
+
+@contextmanager
+def _quiet_pypdf() -> Iterator[list[str]]:
+    """Collect what pypdf logs while reading one file instead of letting it print unattributed lines."""
+    notes: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            notes.append(record.getMessage())
+
+    logger = logging.getLogger("pypdf")
+    handler, propagate = Collect(), logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield notes
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
+
+
+def _with_notes(reason: str, notes: list[str]) -> str:
+    shown = "; ".join(dict.fromkeys(n.strip() for n in notes if n.strip()))
+    return f"{reason}; pypdf: {shown}" if shown else reason
 
 
 def _plain_text(data: bytes, path: Path) -> tuple[str, str]:
@@ -208,17 +240,37 @@ def contract_paths(folder: Path) -> list[Path]:
     )
 
 
-def load_folder(folder: Path, max_bytes: int | None = None, only: Iterable[str] | None = None) -> LoadResult:
-    """Load every contract in ``folder``; files that fail are reported, not fatal."""
+def outside_folder(path: Path, folder: Path) -> bool:
+    """Whether ``path`` resolves (through symlinks) to somewhere outside ``folder``."""
+    return not path.resolve().is_relative_to(folder.resolve())
+
+
+def load_folder(
+    folder: Path,
+    max_bytes: int | None = None,
+    only: Iterable[str] | None = None,
+    *,
+    allow_symlinks: bool = False,
+) -> LoadResult:
+    """Load every contract in ``folder``; files that fail are reported, not fatal. A link to a file
+    outside the folder is skipped unless ``allow_symlinks`` (RAG_ALLOW_SYMLINKS)."""
     wanted = set(only) if only is not None else None
     documents: list[Document] = []
     errors: list[LoadError] = []
     for path in contract_paths(folder):
         if wanted is not None and path.name not in wanted:
             continue
+        if not allow_symlinks and outside_folder(path, folder):
+            errors.append(
+                LoadError(
+                    path,
+                    "links to a file outside the contracts folder; not indexed "
+                    "(set RAG_ALLOW_SYMLINKS=true to allow it)",
+                )
+            )
+            continue
         try:
             documents.append(load_document(path, max_bytes))
         except LoadError as exc:
-            log.warning("skipped %s", exc)
-            errors.append(exc)
+            errors.append(exc)  # the caller reports it, once
     return LoadResult(tuple(documents), tuple(errors))

@@ -95,6 +95,8 @@ class Manifest:
         try:
             return cls.from_dict(json.loads(path.read_text(encoding="utf-8")))
         except FileNotFoundError:
+            if build.is_dir():  # a build without its manifest: damaged, not absent
+                raise IndexLoadError(f"index file {MANIFEST_FILE} is missing in {build}; {FIX}") from None
             raise IndexLoadError(f"no index in {build.parent}; run `rag index` to build it") from None
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise IndexLoadError(f"{path} is unreadable ({exc}); {FIX}") from None

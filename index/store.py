@@ -14,11 +14,17 @@ Layout of ``RAG_INDEX_DIR``::
     builds/<id>/vector_keys.json    hash of (model, text) per row, to reuse vectors in the next build
     builds/<id>/faiss.index         exact inner product, or HNSW above the size threshold
     builds/<id>/bm25/               bm25s index over jieba tokens (bm25_sentences/ for sentences)
+    vector-cache/<model>/*.npz      vectors as they are computed, keyed by hash of (model, text): a killed
+                                    run resumes instead of starting over (compacted after each build)
+    .lock, .lock.owner              one writer at a time; the owner file says who holds the lock
 
 A build is written beside the current one and swapped in by replacing the symlink, so a reader sees the
 old index or the new one, never half of each, and a failed build loses nothing. Vectors are keyed by a hash
 of (model, text): re-running ``rag index`` embeds only clauses of files that changed; removing a file
-removes its clauses.
+removes its clauses. Nothing is reused unverified: the current build counts as up to date only when every
+artifact matches the manifest's checksum, its vectors are reused only when they do, and a cache shard that
+does not read back whole (zip CRC) is dropped. Writers hold ``.lock`` (another waits, saying who holds
+it); a build whose inputs are older than what another writer swapped in meanwhile is never swapped in.
 """
 
 from __future__ import annotations
@@ -27,7 +33,6 @@ import hashlib
 import json
 import os
 import shutil
-import sys
 import time
 import uuid
 from collections.abc import Callable, Iterable
@@ -41,6 +46,7 @@ from core.protocols import Embedder
 from core.records import Clause, Document, Heading, Provider
 from core.text import strip_markup
 from index.corpus import Corpus, build_corpus
+from index.durable import IndexBusy, VectorCache, WriterLock, clean_stale, verified_vectors
 from index.e5_wheel import sha256_file
 from index.load import LoadError
 from index.manifest import (
@@ -105,20 +111,6 @@ def _current_manifest(index_dir: Path) -> tuple[Path | None, Manifest | None]:
         return build, None
 
 
-def _previous_vectors(build: Path | None, manifest: Manifest | None, embedder: Embedder) -> dict[str, Any]:
-    """Vectors of the current build keyed by text hash, if it was built with the same model."""
-    if build is None or manifest is None:
-        return {}
-    if (manifest.model.id, manifest.model.weights_hash) != (embedder.model_id, embedder.weights_hash):
-        return {}
-    try:
-        keys = json.loads((build / "vector_keys.json").read_text(encoding="utf-8"))
-        vectors = np.load(build / "vectors.npy")
-    except (OSError, ValueError, KeyError):
-        return {}
-    return {key: vectors[i] for i, key in enumerate(keys)} if len(keys) == len(vectors) else {}
-
-
 def _write_json(path: Path, data: Any) -> None:
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
 
@@ -151,19 +143,34 @@ def _embed(
     embedder: Embedder,
     batch_size: int,
     progress: Progress | None,
+    store: VectorCache | None = None,
 ) -> tuple[np.ndarray, int]:
-    """The vector of every text (cached ones reused, the rest encoded in batches) and how many were new."""
+    """The vector of every text (cached ones reused, the rest encoded in batches and each batch written to
+    ``store`` as it is computed) and how many were new."""
     todo = sorted({k: t for k, t in zip(vectors.keys, vectors.texts, strict=True) if k not in cache}.items())
     batches = [todo[i : i + batch_size] for i in range(0, len(todo), batch_size)]
     iterator: Iterable[Any] = progress(batches, len(todo), "embedding") if progress else batches
+    pending_keys: list[str] = []
+    pending: list[np.ndarray] = []
     for batch in iterator:
         encoded = embedder.encode_documents([t for _, t in batch])
         for (key, _), vec in zip(batch, encoded, strict=True):
             cache[key] = np.asarray(vec, dtype=np.float32)
+            pending_keys.append(key)
+            pending.append(cache[key])
+        if store is not None and len(pending_keys) >= _SHARD_TEXTS:
+            store.add(pending_keys, np.stack(pending))
+            pending_keys, pending = [], []
+    if store is not None and pending_keys:
+        store.add(pending_keys, np.stack(pending))
     dim = int(next(iter(cache.values())).shape[0]) if cache else int(embedder.dim)
     if not vectors.keys:
         return np.zeros((0, dim), np.float32), len(todo)
     return np.stack([cache[k] for k in vectors.keys]), len(todo)
+
+
+#: Texts per cache shard: a killed run loses at most this many embeddings.
+_SHARD_TEXTS = 256
 
 
 def _write_build(
@@ -227,10 +234,46 @@ def build_index(
     progress: Progress | None = None,
     force: bool = False,
     batch_size: int = 32,
+    allow_symlinks: bool = False,
+    lock_timeout: float = 600.0,
+    on_wait: Callable[[str], None] | None = None,
 ) -> BuildReport:
-    """Build the index for every contract in ``contracts_dir`` into ``index_dir``, atomically."""
+    """Build the index for every contract in ``contracts_dir`` into ``index_dir``, atomically, one writer at
+    a time (:class:`IndexBusy` after ``lock_timeout`` seconds of waiting; ``on_wait`` hears who holds it)."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with WriterLock(index_dir, lock_timeout, on_wait):
+        clean_stale(index_dir)
+        return _build_locked(
+            contracts_dir,
+            index_dir,
+            embedder,
+            kind=kind,
+            ann_threshold=ann_threshold,
+            max_bytes=max_bytes,
+            progress=progress,
+            force=force,
+            batch_size=batch_size,
+            allow_symlinks=allow_symlinks,
+        )
+
+
+def _build_locked(
+    contracts_dir: Path,
+    index_dir: Path,
+    embedder: Embedder,
+    *,
+    kind: IndexKind,
+    ann_threshold: int,
+    max_bytes: int | None,
+    progress: Progress | None,
+    force: bool,
+    batch_size: int,
+    allow_symlinks: bool,
+) -> BuildReport:
     started = time.perf_counter()
-    corpus = build_corpus(contracts_dir, max_bytes)
+    corpus = build_corpus(contracts_dir, max_bytes, allow_symlinks=allow_symlinks)
+    if not corpus.documents:
+        raise LoadError(contracts_dir, _nothing_readable(corpus.errors))
     files = {doc_id: doc.content_hash for doc_id, doc in corpus.documents.items()}
     old_build, old = _current_manifest(index_dir)
     old_files = dict(old.files) if old else {}
@@ -243,8 +286,8 @@ def build_index(
         and old is not None
         and old_build is not None
         and not (added or removed or changed)
-        and incompatibility(old, embedder) is None
         and old.index_kind == choose_kind(kind, old.counts.get("vectors", -1), ann_threshold)
+        and incompatibility(old, embedder, build=old_build) is None  # every artifact's checksum too
     )
     if reusable and old_build is not None:
         seconds = time.perf_counter() - started
@@ -253,8 +296,9 @@ def build_index(
         )
 
     vectors = _Vectors.of(clauses, embedder.model_id)
-    cache = {} if force else _previous_vectors(old_build, old, embedder)
-    all_vectors, embedded = _embed(vectors, cache, embedder, batch_size, progress)
+    store = VectorCache(index_dir, embedder)
+    cache = {} if force else {**verified_vectors(old_build, old, embedder), **store.load()}
+    all_vectors, embedded = _embed(vectors, cache, embedder, batch_size, progress, store)
     index_kind = choose_kind(kind, len(all_vectors), ann_threshold)
     builds = index_dir / "builds"
     builds.mkdir(parents=True, exist_ok=True)
@@ -268,7 +312,13 @@ def build_index(
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
+    if _current(index_dir) != old_build:  # someone swapped in a build while this one ran (no lock held)
+        shutil.rmtree(final, ignore_errors=True)
+        raise IndexBusy(
+            "another index run swapped in a newer build while this one ran; run `rag index` again"
+        )
     _swap(index_dir, final)
+    store.compact(vectors.keys, all_vectors)
     return BuildReport(
         final,
         len(files),
@@ -281,6 +331,14 @@ def build_index(
         corpus.errors,
         time.perf_counter() - started,
     )
+
+
+def _nothing_readable(errors: tuple[LoadError, ...]) -> str:
+    """Why no contract could be read, file by file (the current index is kept)."""
+    if not errors:
+        return "no contract found (.txt, .md, .docx, .pdf); the current index is kept"
+    reasons = "; ".join(str(e) for e in errors[:10]) + ("; …" if len(errors) > 10 else "")
+    return f"no contract could be read ({reasons}); the current index is kept"
 
 
 def _provider_words(providers: dict[str, Provider]) -> list[str]:
@@ -304,7 +362,8 @@ def _swap(index_dir: Path, build: Path) -> None:
 
 
 def index_exists(index_dir: Path) -> bool:
-    return (index_dir / "current" / "manifest.json").is_file()
+    """Whether a build was ever swapped in (even one damaged since: that is refused, not silently rebuilt)."""
+    return (index_dir / "current").is_symlink() or (index_dir / "current" / "manifest.json").is_file()
 
 
 def read_manifest(index_dir: Path) -> Manifest:
@@ -377,14 +436,3 @@ def load_index(index_dir: Path, embedder: Embedder, verify: bool = True) -> Sear
         tokenizer,
         idf,
     )
-
-
-def progress_bar(iterable: Iterable[Any], total: int, desc: str) -> Iterable[Any]:
-    """A tqdm progress bar counting texts (not batches), written to stderr."""
-    from tqdm import tqdm
-
-    bar = tqdm(total=total, desc=desc, unit="text", file=sys.stderr, disable=total == 0)
-    for item in iterable:
-        yield item
-        bar.update(len(item))
-    bar.close()

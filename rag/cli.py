@@ -19,6 +19,7 @@ from index.e5_wheel import ModelError
 from index.load import LoadError
 from index.manifest import IndexLoadError
 from index.providers import ManifestError
+from index.store import IndexBusy
 from rag.retrieve import MODES
 from rag.settings import Settings
 
@@ -28,7 +29,9 @@ class UsageError(Exception):
 
 
 def _corpus(settings: Settings) -> Corpus:
-    corpus = build_corpus(settings.contracts_dir, settings.max_file_bytes)
+    corpus = build_corpus(
+        settings.contracts_dir, settings.max_file_bytes, allow_symlinks=settings.allow_symlinks
+    )
     for error in corpus.errors:
         print(f"warning: skipped {error}", file=sys.stderr)
     return corpus
@@ -216,9 +219,13 @@ def cmd_facts(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from rag.api import serve
+    from rag.api.holder import PipelineHolder
 
+    print("loading the index and warming the model…", file=sys.stderr, flush=True)
+    holder = PipelineHolder(settings)
+    holder.load()  # a missing or corrupt index is one line here, not a uvicorn traceback
     print(f"serving on http://{args.host}:{args.port} (widget: /widget, API docs: /docs)", file=sys.stderr)
-    serve(args.host, args.port, settings)
+    serve(args.host, args.port, settings, holder)
     return 0
 
 
@@ -300,7 +307,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         first = exc.errors()[0]
         field = "RAG_" + str(first["loc"][0]).upper() if first.get("loc") else "settings"
         print(f"error: invalid setting {field}: {first['msg']}", file=sys.stderr)
-    except (UsageError, LoadError, ManifestError, IndexLoadError, ModelError, ValueError) as exc:
+    except (UsageError, LoadError, ManifestError, IndexLoadError, IndexBusy, ModelError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
     except BrokenPipeError:
         return 0

@@ -3,6 +3,7 @@ index (built first if there is none), the hybrid retriever, the fact table and t
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -11,14 +12,17 @@ import numpy as np
 
 from core.protocols import Embedder
 from core.records import Answer, Clause, Heading, Hit
-from index.embed import make_embedder
-from index.store import BuildReport, build_index, index_exists, load_index, progress_bar
+from index.embed import make_embedder, progress_bar
+from index.store import BuildReport, build_index, index_exists, load_index
 from index.structures import SearchIndex
 from rag.answer import Composer
 from rag.facts import FactTable, Sentence, build_table
 from rag.rerank import load_reranker
 from rag.retrieve import HybridRetriever, Mode, provider_names_in, resolve_provider
 from rag.settings import Settings
+
+#: Any question works; it only has to go through every stage once.
+WARM_UP_QUESTION = "数据保留多久？"
 
 
 @dataclass(slots=True)
@@ -46,6 +50,11 @@ class Pipeline:
 
     def ask(self, question: str, provider: str | None = None, history: Sequence[str] = ()) -> Answer:
         return self.composer.ask(question, self.provider(provider), history)
+
+    def warm(self) -> None:
+        """Load the model and answer one question end to end (tokeniser, classifier, caches), so the first
+        real question is answered at full speed: the API and the UI call this before they say ready."""
+        self.ask(WARM_UP_QUESTION)
 
     def clauses_of(self, doc_id: str) -> list[Clause]:
         return [c for c in self.index.clauses if c.doc_id == doc_id]
@@ -83,6 +92,9 @@ def build(
         progress=progress_bar if progress else None,
         force=force,
         batch_size=settings.embed_batch_size,
+        allow_symlinks=settings.allow_symlinks,
+        lock_timeout=settings.index_lock_timeout,
+        on_wait=lambda message: print(message, file=sys.stderr, flush=True),
     )
 
 

@@ -23,6 +23,13 @@ class Settings(BaseSettings):
         default=BUNDLED_CONTRACTS, description="Folder of contracts to index (.txt, .md, .docx, .pdf)."
     )
     index_dir: Path = Field(default=DEFAULT_INDEX_DIR, description="Where built indexes are written.")
+    allow_symlinks: bool = Field(
+        default=False,
+        description="Index links in the contracts folder that point outside it (off: they are skipped).",
+    )
+    index_lock_timeout: float = Field(
+        default=600.0, ge=0.0, description="Seconds `rag index` waits for another index run to finish."
+    )
     max_file_bytes: int = Field(
         default=20 * 1024 * 1024, gt=0, description="Contracts larger than this are refused."
     )

@@ -44,7 +44,9 @@ class PipelineHolder:
         self._loading = threading.Lock()
 
     def load(self) -> None:
+        """Load the index and warm the model (one question end to end): ready means full speed."""
         pipeline = self.factory(self.settings, progress=False)
+        pipeline.warm()
         self._build = current_build(self.settings.index_dir)
         self._pipeline = pipeline
 
@@ -76,6 +78,7 @@ class PipelineHolder:
             current = self._pipeline
             embedder = current.embedder if current is not None else None
             pipeline = self.factory(self.settings, progress=False, embedder=embedder)
+            pipeline.warm()
             self._pipeline, self._build = pipeline, build  # one reference: requests see old or new
             log.info(json.dumps({"event": "index_swapped", "build": build}))
         except Exception:  # keep serving the old index; the next check tries again

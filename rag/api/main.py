@@ -1,6 +1,7 @@
 """The app factory: settings, the pipeline holder loaded in ``lifespan``, middleware, routers.
 
-The pipeline (model, index, fact table) is loaded once at start-up, never per request, and swapped when
+The pipeline (model, index, fact table) is loaded and warmed once at start-up (``/readyz`` says ready only
+then), never per request, and swapped when
 ``rag index`` builds a new index (:mod:`rag.api.holder`). Optional API keys (``X-API-Key``), CORS origins
 from settings (none by default), question and body size limits with messages that name the limit, 404 for
 unknown ids (ids are looked up, never used as paths), no stack trace to a client, and one JSON log line
@@ -57,8 +58,14 @@ def create_app(settings: Settings | None = None, holder: PipelineHolder | None =
     return app
 
 
-def serve(host: str = "127.0.0.1", port: int = 8000, settings: Settings | None = None) -> None:
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    settings: Settings | None = None,
+    holder: PipelineHolder | None = None,
+) -> None:
+    """Run the API; pass a loaded ``holder`` so start-up problems are reported before uvicorn starts."""
     import uvicorn
 
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    uvicorn.run(create_app(settings, holder), host=host, port=port, log_level="warning")
