@@ -28,7 +28,10 @@ _FOLLOW_CLOSER = re.compile(_DATA["followup"]["closer"])
 _FOLLOW_MAX = int(_DATA["followup"]["max_chars"])
 _VERDICT = {k: re.compile(v) for k, v in _DATA["verdict"].items()}
 #: Zero-width characters, soft hyphens and BOMs that sneak into pasted text and split words.
-_INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+#: Invisible format characters and C0/C1 controls other than whitespace (NUL, BEL, DEL …).
+_INVISIBLE = re.compile(
+    "[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\x00-\x08\x0e-\x1f\x7f-\x9f]"
+)
 
 
 @lru_cache(maxsize=1)

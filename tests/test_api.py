@@ -206,3 +206,29 @@ def test_a_rebuilt_index_is_swapped_in_without_failing_requests(tmp_path: Path) 
             time.sleep(0.01)
         assert seen >= {1, 2} or seen == {2}
         assert 2 in seen
+
+
+class _LazyModel(HashingEmbedder):
+    """Stands in for a model that loads on its first query: counts the queries it encoded."""
+
+    def __init__(self) -> None:
+        super().__init__(384)
+        self.queries = 0
+
+    def encode_queries(self, texts):  # type: ignore[no-untyped-def]
+        self.queries += len(texts)
+        return super().encode_queries(texts)
+
+
+def test_ready_means_the_model_is_loaded_and_warm(settings: Settings) -> None:
+    """The model is loaded (one question answered end to end) in lifespan, before /readyz says ready: the
+    first real request does not pay for loading it."""
+    from rag.api.holder import PipelineHolder
+    from rag.pipeline import open_pipeline
+
+    model = _LazyModel()
+    holder = PipelineHolder(settings, factory=lambda s, **kw: open_pipeline(s, **{**kw, "embedder": model}))
+    assert not holder.ready
+    with TestClient(create_app(settings, holder)) as c:
+        assert model.queries >= 1  # warmed before any request
+        assert c.get("/readyz").json()["status"] == "ready"

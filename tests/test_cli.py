@@ -232,3 +232,20 @@ def test_facts_json_and_csv(capsys: pytest.CaptureFixture[str], hashing_env: Pat
     lines = out.splitlines()
     assert lines[0].startswith("provider,attribute,label,value,unit,display,doc_id,clause_id,start,end,text")
     assert any(line.startswith("西部数码,late_fee,") and ",2.2.2," in line for line in lines)
+
+
+@pytest.mark.parametrize("invisible", ["\u200b", "\u00ad", "\ufeff", "\x00", "\u200d\u2060"])
+def test_invisible_characters_inside_a_word_do_not_change_the_answer(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, hashing_env: Path, invisible: str
+) -> None:
+    """Zero-width, soft hyphen, BOM and NUL inside 滞纳金 (NUL through --jsonl: argv cannot carry it)."""
+    import io
+
+    plain = "码尚云的滞纳金标准"
+    hostile = f"{invisible}码尚云的滞{invisible}纳金标准{invisible}"
+    monkeypatch.setattr("sys.stdin", io.StringIO(f"{plain}\n{json.dumps({'question': hostile})}\n"))
+    code, out, err = run(capsys, "ask", "--jsonl")
+    assert code == 0, err
+    clean, dirty = (json.loads(line) for line in out.splitlines())
+    assert not clean["refused"] and clean["citations"]
+    assert (dirty["answer"], dirty["citations"]) == (clean["answer"], clean["citations"])
