@@ -1,9 +1,12 @@
 """Dependencies of the routes, as ``Annotated`` aliases (the fastapi full-stack template's ``deps.py``):
-the API-key check, the live pipeline, a provider filter resolved to its name, and a question checked
-against the configured length limit."""
+the API-key check, the live pipeline, a provider filter resolved to its name, and a question cleaned the
+way the composer reads it and checked against the configured length limit and for something to search."""
 
 from __future__ import annotations
 
+import hmac
+import unicodedata
+from collections.abc import Collection
 from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Request
@@ -11,6 +14,16 @@ from fastapi import Depends, Header, HTTPException, Request
 from rag.api.holder import PipelineHolder
 from rag.pipeline import Pipeline
 from rag.settings import Settings
+from rag.understand import normalise
+
+#: Chinese function words that are no question on their own: particles, structural words, conjunctions.
+FUNCTION_CHARACTERS = frozenset("的地得了着过吗呢吧啊呀哇嘛么呗啦哦噢之和与及或而也都就是在")
+_CJK = (
+    (0x3400, 0x4DBF),
+    (0x4E00, 0x9FFF),
+    (0xF900, 0xFAFF),
+    (0x20000, 0x3134F),
+)
 
 
 def settings(request: Request) -> Settings:
@@ -18,12 +31,20 @@ def settings(request: Request) -> Settings:
     return config
 
 
+def key_accepted(given: str | None, keys: Collection[str]) -> bool:
+    """``given`` is one of ``keys`` (compared in constant time)."""
+    if given is None:
+        return False
+    raw = given.encode("utf-8", "surrogateescape")
+    return any(hmac.compare_digest(raw, key.encode("utf-8")) for key in keys)
+
+
 def require_key(
     request: Request,
     x_api_key: Annotated[str | None, Header(description="Required when keys are set")] = None,
 ) -> None:
     keys = request.app.state.settings.api_keys
-    if keys and x_api_key not in keys:
+    if keys and not key_accepted(x_api_key, keys):
         raise HTTPException(401, "missing or invalid X-API-Key")
 
 
@@ -37,22 +58,52 @@ Keyed = Annotated[None, Depends(require_key)]
 Live = Annotated[Pipeline, Depends(live_pipeline)]
 
 
-def resolved_provider(pipeline: Pipeline, name: str | None) -> str | None:
-    """The provider ``name`` names, or 404 listing the known ones."""
+def cleaned(text: str) -> str:
+    """``text`` as the composer reads it (:func:`rag.understand.normalise`: NFKC, zero-width characters,
+    soft hyphens and BOMs removed, 繁→简, whitespace collapsed), with control characters (NUL …), other
+    invisible format characters and lone surrogates removed first."""
+    kept = "".join(
+        ch if ch.isspace() or unicodedata.category(ch) not in ("Cc", "Cf", "Cs") else "" for ch in text
+    )
+    return normalise(kept)
+
+
+def _cjk(ch: str) -> bool:
+    return any(low <= ord(ch) <= high for low, high in _CJK)
+
+
+def searchable(text: str) -> bool:
+    """A letter or digit other than a lone Chinese function word (的, 了, 吗 …): something to search for."""
+    return any(ch.isalnum() and not (_cjk(ch) and ch in FUNCTION_CHARACTERS) for ch in text)
+
+
+def resolved_provider(pipeline: Pipeline, name: str | None, field: str = "provider") -> str | None:
+    """The provider ``name`` names (cleaned like a question), or 404 listing the known ones."""
+    if not name:
+        return None
+    clean = cleaned(name)
+    if not clean:
+        raise HTTPException(422, f"{field}: must not be blank")
     try:
-        return pipeline.provider(name)
+        return pipeline.provider(clean)
     except ValueError as exc:
         raise HTTPException(404, str(exc)) from None
 
 
-def checked_question(text: str, field: str, config: Settings, *, strip: bool = True) -> str:
-    """``text`` (stripped unless ``strip`` is false), or 422 naming the field and the limit."""
-    question = text.strip() if strip else text
-    if strip and not question:
+def checked_question(text: str, field: str, config: Settings) -> str:
+    """``text`` :func:`cleaned`, or 422 naming the field: blank, nothing to search for, or over the limit."""
+    question = cleaned(text)
+    if not question:
         raise HTTPException(422, f"{field}: must not be blank")
     if len(question) > config.max_question_chars:
         raise HTTPException(
             422, f"{field}: {len(question)} characters, over the limit of {config.max_question_chars}"
+        )
+    if not searchable(question):
+        raise HTTPException(
+            422,
+            f"{field}: nothing to search for (only spaces, punctuation, symbols or function words such as "
+            "的/了/吗; a question needs a Chinese word, a letter or a digit)",
         )
     return question
 

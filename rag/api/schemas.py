@@ -10,10 +10,14 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class AskRequest(BaseModel):
+    """A question; an unknown field is a 422 naming it (a misspelt ``provder`` is never silently ignored)."""
+
+    model_config = ConfigDict(extra="forbid")
+
     question: str = Field(min_length=1, max_length=10_000, description="The question, in Chinese.")
     history: list[str] = Field(
         default_factory=list,

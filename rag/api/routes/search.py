@@ -20,7 +20,8 @@ def search(
     provider: Annotated[str | None, Query(max_length=100)] = None,
     mode: Literal["hybrid", "bm25", "dense"] = "hybrid",
 ) -> SearchResponse:
-    """The best clause spans for a question (``rag search --json``)."""
-    q = checked_question(q, "q", config, strip=False)
+    """The best clause spans for a question (``rag search --json``); ``q`` is read as ``/v1/ask`` reads a
+    question (normalised, invisible characters removed) and 422 when nothing searchable is left."""
+    q = checked_question(q, "q", config)
     hits = p.search(q, k, provider=resolved_provider(p, provider), mode=mode)
     return SearchResponse(question=q, results=[SearchHitOut(**h.to_dict()) for h in hits])
