@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from core.protocols import Retriever
-from core.records import Answer, Citation, Fact, Hit, Provider
+from core.records import Answer, Citation, Clause, Fact, Hit, Provider
 from core.text import strip_markup
 from index.textproc import ChineseTokenizer
 from rag.facts import ATTRIBUTES, GENERIC_SELF, FactTable
@@ -22,6 +22,9 @@ from rag.retrieve import without_names
 from rag.understand import QUESTION_FILLER, Analysis, normalise, verdict, with_history
 
 SHORT_CLAUSE = 120
+#: A list lead-in is quoted with its items: at most this many characters inside a clause, or item clauses.
+LIST_CHARS = 400
+LIST_ITEMS = 6
 CANDIDATES = 30  # retrieved clauses the reranker re-scores
 RELATED = 3  # closest clauses listed (never as support) when nothing answers the question
 _SCOPE_NOTE = {"filter": "按所选服务商", "history": "沿用上文的"}
@@ -83,8 +86,18 @@ class Composer:
         min_coverage: float = 0.3,
         min_dense: float = 0.9,
         reranker: Reranker | None = None,
+        clauses: Sequence[Clause] = (),
     ) -> None:
         self.reranker = reranker
+        self.children: dict[tuple[str, str], list[Clause]] = {}  # a clause's items: the clauses under it
+        for row, clause in enumerate(clauses):
+            own = clause.clause_id.rpartition(".")[2]
+            prefixes = (clause.clause_id + ".", own + ".")  # 一.1 → 一.1.1, or the contract's own 1 → 1.1
+            items = self.children.setdefault((clause.doc_id, clause.clause_id), [])
+            for later in clauses[row + 1 : row + 1 + LIST_ITEMS]:
+                if later.doc_id != clause.doc_id or not later.clause_id.startswith(prefixes):
+                    break
+                items.append(later)
         self.retriever = retriever
         self.table = table
         self.providers = list(providers)
@@ -235,22 +248,54 @@ class Composer:
             chosen = chosen[:3]
         draft = _Draft()
         for hit in chosen:
-            c = hit.clause
-            # A short clause is quoted whole (its sentences explain each other), a long one by its best
-            # sentence.
-            span = (
-                (c.start, c.end, c.text)
-                if len(c.text) <= SHORT_CLAUSE
-                else (hit.span.start, hit.span.end, hit.span.text)
-            )
-            citation = Citation(c.doc_id, c.provider, c.clause_id, *span)
+            quoted = self._quoted(hit)
+            if not quoted:
+                continue
+            c, first = hit.clause, quoted[0]
             lead = (
-                f"{c.provider}：{verdict(strip_markup(span[2]))}，"
+                f"{c.provider}：{verdict(strip_markup(first.text))}，"
                 if analysis.intent == "yes_no"
                 else c.provider
             )
-            draft.add(f"{lead}合同第 {c.clause_id} 条：“{span[2]}”{draft.cite(citation)}")
+            marks = "".join(draft.cite(q) for q in quoted)
+            shown = first.text
+            for item in quoted[1:]:  # a lead-in's items, whole, while the quote stays readable
+                if len(shown) + len(item.text) > LIST_CHARS // 2:
+                    shown += "……"
+                    break
+                shown += item.text
+            draft.add(f"{lead}合同第 {c.clause_id} 条：“{shown}”{marks}")
+        if not draft.parts:
+            return None
         return Answer(question, "；".join(draft.parts) + "。", False, analysis.intent, tuple(draft.citations))
+
+    def _quoted(self, hit: Hit) -> list[Citation]:
+        """What to quote for a hit: a short clause whole (its sentences explain each other), a long one by
+        its best sentence. A list lead-in (…如下：) is quoted with its items, inside the clause or as the
+        clauses under it, or not at all: a lead-in alone answers nothing."""
+        c = hit.clause
+        start, end = (c.start, c.end) if len(c.text) <= SHORT_CLAUSE else (hit.span.start, hit.span.end)
+        if not _is_lead_in(c.text[start - c.start : end - c.start]):
+            return [
+                Citation(
+                    c.doc_id, c.provider, c.clause_id, start, end, c.text[start - c.start : end - c.start]
+                )
+            ]
+        if end < c.end:  # the items follow in the same clause: quote up to LIST_CHARS of them
+            for sentence in c.sentences:
+                if sentence.start >= end and sentence.end - start <= LIST_CHARS:
+                    end = sentence.end
+            text = c.text[start - c.start : end - c.start]
+            return (
+                [] if _is_lead_in(text) else [Citation(c.doc_id, c.provider, c.clause_id, start, end, text)]
+            )
+        items = self.children.get((c.doc_id, c.clause_id), [])[:LIST_ITEMS]
+        if not items:
+            return []
+        lead = Citation(
+            c.doc_id, c.provider, c.clause_id, start, end, c.text[start - c.start : end - c.start]
+        )
+        return [lead, *(Citation(k.doc_id, k.provider, k.clause_id, k.start, k.end, k.text) for k in items)]
 
     # --- public ---------------------------------------------------------------------------------------
 
@@ -316,3 +361,8 @@ class Composer:
             return Answer(asked, note + text, True, analysis.intent, ())
         text = f"已收录的{scope}合同中没有找到明确回答这个问题的条款。"
         return Answer(asked, note + text, True, analysis.intent, (), self._related(query, analysis))
+
+
+def _is_lead_in(text: str) -> bool:
+    """A sentence that only introduces a list (…包括但不限于：)."""
+    return strip_markup(text).rstrip().endswith(("：", ":"))

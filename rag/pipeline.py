@@ -123,6 +123,7 @@ def composer_for(index: SearchIndex, retriever: HybridRetriever, table: FactTabl
         tokenizer=index.tokenizer,
         idf=index.idf,
         reranker=load_reranker(),
+        clauses=index.clauses,
     )
 
 

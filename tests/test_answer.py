@@ -187,3 +187,32 @@ def test_the_composer_needs_only_the_retriever_protocol(bundled_composer: Compos
     # the retriever gets the normalised question (NFKC: ？ → ?)
     assert not answer.refused and stub.asked[0] == (normalise(question), 5, ["码尚云"])
     assert answer.citations[0].clause_id == "9.9" and answer.citations[0].text == text
+
+
+def test_a_list_lead_in_is_cited_with_its_items_never_alone(tmp_path: Path) -> None:
+    """…下述情况披露：is no answer; quoted with the clauses under it (or the items after it in the same
+    clause), every one cited exactly."""
+    folder = tmp_path / "contracts"
+    folder.mkdir()
+    (folder / "lumen.txt").write_text(
+        "流明云服务协议\n本协议是杭州流明数据科技有限公司（以下简称“流明云”）与您订立的协议。\n"
+        "一、 信息披露\n"
+        "1. 您应知悉您的数据在下述情况下将被流明云披露：\n"
+        "1.1 依据法律法规的规定，应司法机关的要求披露；\n"
+        "1.2 经您事先书面同意向第三方披露；\n"
+        "1.3 为维护流明云的合法权益而披露。\n"
+        "2. 流明云在以下情况下可暂停服务："
+        "您欠费超过十五日；您违反法律法规；您的账号存在安全风险。\n",
+        encoding="utf-8",
+    )
+    composer = composer_for(folder, tmp_path / "index")
+    answer = composer.ask("流明云什么情况下会披露我的数据？")
+    check_citations(answer, composer)
+    ids = [c.clause_id for c in answer.citations]
+    assert not answer.refused and ids[0] == "一.1"
+    assert {"1.1", "1.2", "1.3"} <= set(ids)  # the items (numbered 1.1 … under 1.) come with their lead-in
+    assert "司法机关" in answer.answer
+    paused = composer.ask("流明云在哪些情况下可以暂停服务？")
+    check_citations(paused, composer)
+    quoted = next(c for c in paused.citations if c.clause_id == "一.2")
+    assert quoted.text.rstrip().endswith("安全风险。") and "欠费超过十五日" in quoted.text
