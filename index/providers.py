@@ -402,11 +402,19 @@ def _more_aliases(name: str, aliases: list[str], text: str) -> list[str]:
         rest = alias[len(name) :].strip() if alias.startswith(name) else ""
         if len(rest) >= 2 and not _is_generic(rest):
             out.append(rest)
+        runs = [w.strip() for w in re.findall(r"[A-Za-z][A-Za-z0-9 .\-]*[A-Za-z0-9]", alias)]
+        out += [w for w in runs if len(w) >= 3]
+        # a product word inside a longer Latin run (AnalyticDB of "AnalyticDB PostgreSQL"): mixed case
         out += [
-            w.strip()
-            for w in re.findall(r"[A-Za-z][A-Za-z0-9 .\-]*[A-Za-z0-9]", alias)
-            if len(w.strip()) >= 3
+            w
+            for run in runs
+            if " " in run
+            for w in run.split()
+            if len(w) >= 4 and re.search(r"[a-z]", w) and re.search(r"[A-Z0-9]", w[1:])
         ]
+        cjk_then_latin = re.match(r"([\u4e00-\u9fff]{2,})([A-Za-z][A-Za-z0-9]+) ", alias)
+        if cjk_then_latin:  # 云数据库AnalyticDB PostgreSQL → 云数据库AnalyticDB
+            out.append(cjk_then_latin.group(0).strip())
     latin = {w.lower() for n in (name, *aliases, *out) for w in _LATIN_WORD.findall(n)}
     plain = strip_markup(text).lower()
     for m in _ANY_DOMAIN.finditer(plain):

@@ -35,7 +35,7 @@ from index.numbering import Line, Marker, find_markers, split_lines
 from index.outline import assign_ids, body_start_index, build_tree, label_articles, mark_parts
 
 #: Bump when segmentation or provider output changes, so old indexes are rebuilt rather than misread.
-SEGMENTER_VERSION = "2026.12-2"
+SEGMENTER_VERSION = "2026.12-3"
 
 _SENTENCE_END = re.compile(r"[。！？!?；;]+[”’」』）)\]】]*|\n+|(?:<br[ \t]*/?>)+", re.IGNORECASE)
 _TITLE_WORDS = re.compile(r"(协议|合同|条款|章程|规则|细则|须知|声明|政策)(书)?$")

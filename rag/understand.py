@@ -69,8 +69,16 @@ def _near(name: str, window: str) -> bool:
 
 def providers_named(question: str, providers: Collection[Provider]) -> list[str]:
     """Providers a question names: exactly, then ignoring Latin case, then with one wrong character in a
-    Chinese name of three or more characters or a Latin one of five or more (only when nothing matched)."""
+    Chinese name of three or more characters or a Latin one of five or more (only when nothing matched, or
+    when the name is much longer than the short alias it contains that matched exactly)."""
     exact = provider_names_in(question, providers)
+    near = _near_names(question, providers)
+    said = {p: _said(question, providers, p) for p in exact}
+    # 腾讯企业油: a long name said with one wrong character beats a much shorter alias (腾讯) inside it
+    longer = [(p, n) for p, n in near if any(len(n) >= len(a) + 2 and a in n for q in exact for a in said[q])]
+    if longer:
+        covered = {q for q in exact if all(any(a in n for _, n in longer) for a in said[q])}
+        return list(dict.fromkeys([*(q for q in exact if q not in covered), *(p for p, _ in longer)]))
     if exact:
         return exact
     lowered = question.lower()
@@ -79,15 +87,28 @@ def providers_named(question: str, providers: Collection[Provider]) -> list[str]
     ]
     if found:
         return list(dict.fromkeys(found))
+    return list(dict.fromkeys(p for p, _ in near))
+
+
+def _near_names(question: str, providers: Collection[Provider]) -> list[tuple[str, str]]:
+    """(provider, name) for names the question says with one wrong character: Chinese names of three or
+    more characters, Latin ones of five or more (CDNetwarks, 马尚云); never a short name."""
+    lowered = question.lower()
+    out: list[tuple[str, str]] = []
     for p in providers:
         for name in p.names:
-            if len(name) >= (5 if name.isascii() else 3):  # CDNetwarks, 马尚云; never a short name
+            if len(name) >= (5 if name.isascii() else 3):
                 text, key = (lowered, name.lower()) if name.isascii() else (question, name)
                 windows = (text[i : i + len(key)] for i in range(len(text) - len(key) + 1))
-                if any(_near(key, w) for w in windows):
-                    found.append(p.name)
+                if key not in text and any(_near(key, w) for w in windows):
+                    out.append((p.name, name))
                     break
-    return found
+    return out
+
+
+def _said(question: str, providers: Collection[Provider], provider: str) -> list[str]:
+    """The names of ``provider`` the question says exactly."""
+    return [n for p in providers if p.name == provider for n in p.names if len(n) >= 2 and n in question]
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +142,8 @@ def _topic(question: str) -> str | None:
             if said and (best is None or rank[:3] > best[:3]):
                 best = rank
     topic = ATTRIBUTES[best[3]].topic if best else None
-    if topic in TOPIC_NEEDS and not re.search(TOPIC_NEEDS[topic], question):
+    asked_for = _FOLLOW_CLOSER.search(question.strip()) is not None  # 那争议解决方式呢？ asks about it
+    if topic in TOPIC_NEEDS and not re.search(TOPIC_NEEDS[topic], question) and not asked_for:
         return None
     return topic
 

@@ -234,3 +234,14 @@ def test_a_contract_that_never_names_itself_says_why_and_the_manifest_names_it(
     (folder / "providers.toml").write_text('["terms.md"]\nname = "星网"\n', encoding="utf-8")
     named = build_corpus(folder).providers["terms.md"]
     assert (named.name, named.unidentified) == ("星网", "")
+
+
+def test_product_words_inside_a_latin_product_name_are_aliases() -> None:
+    text = (
+        "云数据库NimbusDB PostgreSQL服务协议\n"
+        "本协议是杭州星河数据科技有限公司（以下简称“星河云”）与您就云数据库NimbusDB PostgreSQL"
+        "（以下简称“本服务”）订立的协议。\n1. 总则\n1.1 星河云提供服务。\n"
+    )
+    aliases = set(detect_provider(text).aliases)
+    assert {"云数据库NimbusDB", "NimbusDB"} <= aliases  # how users shorten the product
+    assert "Serverless" not in aliases

@@ -188,3 +188,28 @@ def test_a_follow_up_with_a_topic_but_no_provider_keeps_the_provider() -> None:
     assert analysis.providers == ("码尚云",) and analysis.intent == "lookup" and analysis.scope == "history"
     listing, _ = with_history("各家的数据保留期分别是多少？", ["码尚云逾期付款怎么收滞纳金？"], PROVIDERS)
     assert listing.providers == ()  # an explicit listing asks about every provider
+
+
+def test_a_long_name_with_a_typo_beats_a_short_alias_inside_it() -> None:
+    """腾讯企业油: the mail product's name with one wrong character, not the push service's alias 腾讯."""
+    providers = (
+        Provider("腾讯云", None, ("腾讯企业邮", "企业邮"), doc_id="mail.md"),
+        Provider("TPNS", None, ("腾讯", "移动推送"), doc_id="push.md"),
+    )
+    assert providers_named("腾讯企业油的可用性标准是多少？", providers) == ["腾讯云"]
+    assert providers_named("腾讯的推送协议", providers) == ["TPNS"]  # the short alias still works alone
+    assert providers_named("腾讯云的滞纳金", providers) == ["腾讯云"]
+
+
+def test_short_follow_ups_in_several_shapes_reuse_the_previous_question() -> None:
+    previous = "码尚云有没有7*24小时的工单服务？"
+    for follow in ("西部数码有没有？", "那西部数码呢？", "西部数码也有吗？", "西部数码怎么样？"):
+        analysis, query = with_history(follow, [previous], PROVIDERS)
+        assert analysis.providers == ("西部数码",) and analysis.read_as.startswith("按上一问"), follow
+        assert "工单" in query and "码尚云" not in query
+
+
+def test_a_follow_up_asking_about_a_new_topic_is_a_new_question() -> None:
+    analysis, _ = with_history("那他们的争议解决方式呢？", ["Zeabur 的赔偿上限是多少？"], PROVIDERS)
+    assert analysis.topic == "dispute" and analysis.providers == ("Zeabur",)
+    assert not analysis.read_as.startswith("按上一问")
