@@ -216,3 +216,24 @@ def test_a_list_lead_in_is_cited_with_its_items_never_alone(tmp_path: Path) -> N
     check_citations(paused, composer)
     quoted = next(c for c in paused.citations if c.clause_id == "一.2")
     assert quoted.text.rstrip().endswith("安全风险。") and "欠费超过十五日" in quoted.text
+
+
+def test_a_clause_that_says_what_is_asked_beats_a_fact_of_the_same_topic(tmp_path: Path) -> None:
+    """退款要扣多少手续费？ is on the refund topic, but the refund fact only says refunds exist: the clause
+    that names the fee answers. A question the fact answers stays with the fact."""
+    folder = tmp_path / "contracts"
+    folder.mkdir()
+    (folder / "lumen.txt").write_text(
+        "流明云服务协议\n本协议是杭州流明数据科技有限公司（以下简称“流明云”）与您订立的协议。\n"
+        "一、 退款\n"
+        "1. 预付费购买的云主机，您可申请退款，流明云按剩余服务期限按比例退款。\n"
+        "2. 办理退款时，流明云收取退款金额的百分之二作为手续费。\n",
+        encoding="utf-8",
+    )
+    composer = composer_for(folder, tmp_path / "index")
+    fee = composer.ask("流明云退款要扣多少手续费？")
+    check_citations(fee, composer)
+    assert not fee.refused and fee.citations[0].clause_id == "一.2"
+    refund = composer.ask("流明云的云主机能退款吗？")
+    check_citations(refund, composer)
+    assert refund.citations[0].clause_id == "一.1"
