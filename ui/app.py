@@ -32,7 +32,6 @@ EXAMPLES = (
 ALL = "全部服务商"
 CHARTABLE = ("data_retention", "late_fee", "outage_multiplier", "termination_notice", "force_majeure_notice")
 LOADING = "正在加载模型与索引…"
-WARM_UP = "合同终止后数据保留多久？"
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 #: What Markdown reads in a line of text (CommonMark backslash-escapes any ASCII punctuation); ``.`` and
@@ -69,17 +68,10 @@ def clean_question(text: str) -> str:
     return _CONTROL.sub("", text).strip()
 
 
-def warm_up(p: Pipeline) -> None:
-    """Load the embedding model (lazy until its first query) and answer once, so the first question a
-    user asks is answered at full speed."""
-    p.embedder.encode_queries([WARM_UP])
-    p.composer.ask(WARM_UP)
-
-
 @st.cache_resource(show_spinner=False)
 def pipeline() -> Pipeline:
     p = open_pipeline(Settings(), progress=False)
-    warm_up(p)
+    p.warm()  # the model loads on its first query: answer one now, not on the user's first question
     return p
 
 
