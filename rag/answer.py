@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from core.numbers import durations, money, rates
 from core.protocols import Retriever
 from core.records import Answer, Citation, Clause, Fact, Hit, Provider
 from core.text import strip_markup
@@ -19,16 +20,19 @@ from index.textproc import ChineseTokenizer
 from rag.facts import ATTRIBUTES, GENERIC_SELF, FactTable
 from rag.rerank import Reranker, candidate_features
 from rag.retrieve import without_names
-from rag.understand import QUESTION_FILLER, Analysis, normalise, verdict, with_history
+from rag.understand import QUESTION_FILLER, Analysis, asked_types, normalise, verdict, with_history
 
 SHORT_CLAUSE = 120
 #: A list lead-in is quoted with its items: at most this many characters inside a clause, or item clauses.
 LIST_CHARS = 400
-#: How much more of a question (IDF-weighted share) a found clause must say than the cited facts to answer
-#: instead of them, when it carries the topic's cues. Calibrated on dev set v2 (answers right of 280): without
-#: this step 172; margin 0.05 → 181 and 0 → 175 with the cue check; 0.35 → 175, 0.25 → 176, 0.15 → 178,
-#: 0.05 → 182 without it (kept: a clause off the topic must not replace its facts).
-CLOSER_MARGIN = 0.05
+#: Whether a text states a value of a catalog type (a clause replacing facts must answer what is asked).
+_VALUE_FINDERS = {"duration": durations, "rate_per_day": rates, "percentage": rates, "money": money}
+#: How much more of a question (IDF-weighted share) a found clause must say than the cited facts' clauses to
+#: answer instead of them, when it carries the topic's cues and states a value of the type asked. Calibrated
+#: on dev set v2 (answers right of 280): without this step 172; comparing cited sentences, margin 0.35 → 175,
+#: 0.25 → 176, 0.15 → 178, 0.05 → 182 (181 with the cue check); comparing clauses with both checks, 0.1 → 180
+#: (0.05 → 179, 0 → 173 without the value check).
+CLOSER_MARGIN = 0.1
 LIST_ITEMS = 6
 CANDIDATES = 30  # retrieved clauses the reranker re-scores
 RELATED = 3  # closest clauses listed (never as support) when nothing answers the question
@@ -202,9 +206,9 @@ class Composer:
         about refunds, but the refund fact says only that refunds exist): when a clause found for the
         question says clearly more of it than every cited fact, that clause answers instead."""
 
-        def context(citation: Citation) -> str:  # the cited words under their clause's headings
-            clause = self.clause_of.get((citation.doc_id, citation.clause_id))
-            return f"{' '.join(clause.heading_path) if clause else ''} {citation.text}"
+        def context(citation: Citation) -> str:  # the cited clause under its headings (a fact's sentence
+            clause = self.clause_of.get((citation.doc_id, citation.clause_id))  # leans on its neighbours)
+            return f"{' '.join(clause.heading_path)} {clause.text}" if clause else citation.text
 
         said = max(
             (self.text_coverage(question, context(c), analysis.providers) for c in facts.citations),
@@ -218,8 +222,13 @@ class Composer:
             2 * sum(bool(c.pattern.search(found)) for c in ATTRIBUTES[a].cues) >= len(ATTRIBUTES[a].cues) > 0
             for a in analysis.attributes
         )
+        # what the question asks for (怎么算 → a rate) and the facts give: the clause must give it too
+        asked = {ATTRIBUTES[a].type for a in analysis.attributes} & asked_types(question)
+        gives = not asked or any(
+            _VALUE_FINDERS[t](extractive.citations[0].text) for t in asked if t in _VALUE_FINDERS
+        )
         closer = self.text_coverage(question, found, analysis.providers)
-        return extractive if on_topic and closer >= said + CLOSER_MARGIN else facts
+        return extractive if on_topic and gives and closer >= said + CLOSER_MARGIN else facts
 
     def supported(self, question: str, hit: Hit, providers: Sequence[str]) -> bool:
         """Evidence strong enough to answer from: the clause says most of what the question asks about, or

@@ -128,12 +128,17 @@ _ASKS = {k: re.compile(v) for k, v in _DATA["asks"].items()}
 _ASKS_TYPES: dict[str, list[str]] = dict(_DATA["asks_types"])
 
 
+def asked_types(question: str) -> set[str]:
+    """The catalog value types that answer what the question asks for (多久 → duration, 怎么算 → rate)."""
+    return {t for kind, p in _ASKS.items() if p.search(question) for t in _ASKS_TYPES[kind]}
+
+
 def _topic(question: str) -> str | None:
     """The topic whose question words the question says; among several, the one of higher priority, then
     the one whose value type answers what is asked (多久 → a duration), then the longest word."""
     question = "".join(question.split()) + " " + question  # terse keywords: 损失赔偿 上限 says 赔偿上限
     lowered = question.lower()
-    wanted = {t for kind, p in _ASKS.items() if p.search(question) for t in _ASKS_TYPES[kind]}
+    wanted = asked_types(question)
     best: tuple[int, int, int, str] | None = None
     for key, attribute in ATTRIBUTES.items():
         for word in attribute.question_words:

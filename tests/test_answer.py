@@ -237,3 +237,21 @@ def test_a_clause_that_says_what_is_asked_beats_a_fact_of_the_same_topic(tmp_pat
     refund = composer.ask("流明云的云主机能退款吗？")
     check_citations(refund, composer)
     assert refund.citations[0].clause_id == "一.1"
+
+
+def test_a_clause_without_the_value_asked_for_never_replaces_the_fact(tmp_path: Path) -> None:
+    """违约金怎么算？ asks for a rate: a clause that says more of the question's words but states no rate
+    (扣除所欠费用及违约金) does not replace the late-fee fact."""
+    folder = tmp_path / "contracts"
+    folder.mkdir()
+    (folder / "lumen.txt").write_text(
+        "流明云服务协议\n本协议是杭州流明数据科技有限公司（以下简称“流明云”）与您订立的协议。\n"
+        "一、 费用\n"
+        "1. 费用未按时结清的，每逾期一日，按所欠费用的千分之一向流明云支付违约金。\n"
+        "2. 您逾期付款的，流明云有权直接从您的预付费余额中扣除所欠费用及逾期付款违约金。\n",
+        encoding="utf-8",
+    )
+    composer = composer_for(folder, tmp_path / "index")
+    answer = composer.ask("流明云逾期付款的违约金怎么算？")
+    check_citations(answer, composer)
+    assert answer.citations[0].clause_id == "一.1" and "0.1%" in answer.answer
