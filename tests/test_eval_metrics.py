@@ -54,3 +54,21 @@ def test_a_bad_quote_names_the_question() -> None:
         locate("不存在的句子", "合同正文", "q7")
     with pytest.raises(DatasetError, match="occurs more than once"):
         locate("数据", "数据与数据", "q8")
+
+
+def test_paraphrase_robustness_counts_a_fact_only_when_all_five_styles_are_right() -> None:
+    from evals.conversations import Asked
+    from evals.paraphrase import robustness
+
+    styles = ("colloquial", "terse", "long", "english_mix", "typo_or_traditional")
+
+    def asked(group: str, style: str) -> Asked:
+        return Asked(f"{group}-{style}", "q", style, (), (("a.txt", 0, 5),), ("30",), False)
+
+    results = [(asked("p-1", s), True) for s in styles] + [(asked("p-2", s), s != "terse") for s in styles]
+    groups = {q.qid: q.qid.rsplit("-", 1)[0] for q, _ in results}
+    report = robustness(results, groups)
+    assert report["facts_right_in_all_5"].startswith("1/2 = 0.50")
+    assert report["facts_right_in_at_least_one"] == "2/2"
+    assert report["questions_right"] == "9/10 = 0.90"
+    assert report["per_style"]["terse"] == "1/2"
