@@ -170,12 +170,24 @@ def documents_named(question: str, providers: Collection[Provider]) -> tuple[str
     return tuple(found)
 
 
+def _ordered(question: str, keys: list[str]) -> tuple[str, ...]:
+    """A topic's attributes, the one the question points at first: by how many of its own question words it
+    says (SLA没达标拿多少代金券 → the compensation before the availability), then by the answer type asked."""
+    lowered, wanted = question.lower(), asked_types(question)
+
+    def says(key: str) -> int:
+        words = ATTRIBUTES[key].question_words
+        return len({w.lower() for w in words if w in question or (w.isascii() and w.lower() in lowered)})
+
+    return tuple(sorted(keys, key=lambda k: (-says(k), ATTRIBUTES[k].type not in wanted)))
+
+
 def analyze(question: str, providers: Collection[Provider]) -> Analysis:
     named = tuple(providers_named(question, providers))
     known = {n for p in providers for n in p.names}
     unknown = tuple(o for o in OTHER_PROVIDERS if o in question and not any(o in k or k in o for k in known))
     topic = _topic(question)
-    attributes = tuple(k for k, a in ATTRIBUTES.items() if a.topic == topic) if topic else ()
+    attributes = _ordered(question, [k for k, a in ATTRIBUTES.items() if a.topic == topic]) if topic else ()
     cues = {k: bool(p.search(question)) for k, p in _INTENT.items()}
     direction = "max" if cues["superlative_max"] else "min" if cues["superlative_min"] else None
     if unknown and not named:
@@ -205,6 +217,25 @@ def is_followup(question: str, analysis: Analysis, providers: Collection[Provide
     return shaped and analysis.topic is None and len(rest) <= _FOLLOW_MAX
 
 
+_PRONOUNS = re.compile(_DATA["followup"]["pronouns"])
+
+
+def _asks_more(question: str, previous: str, analysis: Analysis, providers: Collection[Provider]) -> bool:
+    """那应急响应呢？ after a question about 风险处置: words the previous question did not have ask about
+    something new (kept in the conversation's scope), unlike 那码尚云呢？ or 那最短的呢？."""
+    named = [p for p in providers if p.name in analysis.providers]
+    rest = _FOLLOW_CLOSER.sub("", _FOLLOW_OPENER.sub("", without_names(question, named).strip()))
+    rest = _PRONOUNS.sub("", _INTENT["superlative_max"].sub("", _INTENT["superlative_min"].sub("", rest)))
+    for word in sorted(QUESTION_FILLER, key=len, reverse=True):
+        rest = rest.replace(word, "")
+    new = [rest[i : i + 2] for i in range(len(rest) - 1) if _is_cjk_pair(rest[i : i + 2])]
+    return bool(new) and 2 * sum(pair not in previous for pair in new) >= len(new)
+
+
+def _is_cjk_pair(text: str) -> bool:
+    return all("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
 def with_history(
     question: str, history: Sequence[str], providers: Collection[Provider]
 ) -> tuple[Analysis, str]:
@@ -219,7 +250,7 @@ def with_history(
     asked, previous = next(((h, a) for h, a in earlier if a.intent != "out_of_scope"), ("", None))
     if previous is None:
         return analysis, question
-    if is_followup(question, analysis, providers):
+    if is_followup(question, analysis, providers) and not _asks_more(question, asked, analysis, providers):
         label = ATTRIBUTES[previous.attributes[0]].label if previous.attributes else ""
         merged = replace(
             previous,

@@ -213,3 +213,21 @@ def test_a_follow_up_asking_about_a_new_topic_is_a_new_question() -> None:
     analysis, _ = with_history("那他们的争议解决方式呢？", ["Zeabur 的赔偿上限是多少？"], PROVIDERS)
     assert analysis.topic == "dispute" and analysis.providers == ("Zeabur",)
     assert not analysis.read_as.startswith("按上一问")
+
+
+def test_a_follow_up_with_words_of_its_own_asks_something_new_in_the_same_scope() -> None:
+    """那适用哪里的法律？ after a question on disputes asks about the governing law, not the court again; it
+    keeps the provider of the conversation."""
+    analysis, query = with_history("那适用哪里的法律？", ["讯众云通信的争议怎么解决？"], PROVIDERS)
+    assert analysis.providers == ("讯众云通信",) and analysis.scope == "history"
+    assert not analysis.read_as and "法律" in query
+    same, _ = with_history("那码尚云呢？", ["讯众云通信的争议怎么解决？"], PROVIDERS)
+    assert same.read_as.startswith("按上一问") and same.topic == "dispute"
+
+
+def test_the_attribute_the_question_points_at_comes_first() -> None:
+    from rag.understand import analyze
+
+    keys = analyze("码尚云的SLA没达标能拿多少代金券？", PROVIDERS).attributes
+    assert keys[0] == "sla_compensation" and "sla_availability" in keys
+    assert analyze("码尚云的可用性承诺是多少？", PROVIDERS).attributes[0] == "sla_availability"
