@@ -23,7 +23,7 @@ from pathlib import Path
 from statistics import mean
 from typing import Any
 
-from core.records import Answer
+from core.records import Answer, Hit
 from evals.answers import bm25_top_clause, dense_chunks
 from evals.dataset import DATA
 from evals.metrics import overlaps
@@ -139,6 +139,31 @@ def by_style(results: Sequence[tuple[Asked, Answer]]) -> dict[str, str]:
     return {s: f"{sum(v)}/{len(v)}" for s, v in sorted(styles.items())}
 
 
+def ceiling(search: Callable[[str, int], list[Hit]], asked: Sequence[Asked]) -> dict[str, dict[str, Any]]:
+    """How often a gold span is among the top 1 / 5 / 20 retrieved candidates (the ranking is what any
+    answer is chosen from), per kind of answer the question asks (多久 → duration …; others: other)."""
+    from rag.understand import asked_types, normalise
+
+    rows: dict[str, list[int]] = {}
+    for q in asked:
+        if q.refuse or q.history:
+            continue
+        spans = [
+            (h.citation.doc_id, h.citation.start, h.citation.end) for h in search(normalise(q.question), 20)
+        ]
+        first = next((i for i, s in enumerate(spans) if any(overlaps(s, g) for g in q.gold)), None)
+        kinds = sorted(asked_types(q.question)) or ["other"]
+        for kind in (kinds[0], "all"):
+            rows.setdefault(kind, []).append(first if first is not None else 99)
+    return {
+        kind: {
+            "n": len(ranks),
+            **{f"top{k}": round(sum(r < k for r in ranks) / len(ranks), 2) for k in (1, 5, 20)},
+        }
+        for kind, ranks in sorted(rows.items(), key=lambda kv: (kv[0] == "all", kv[0]))
+    }
+
+
 def run(
     systems: dict[str, Callable[[Asked], Answer]], asked: Sequence[Asked], texts: dict[str, str]
 ) -> dict[str, Any]:
@@ -204,6 +229,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "\nright per style (ours): "
         + ", ".join(f"{s} {v}" for s, v in report[next(iter(report))]["styles"].items())
     )
+    report["ceiling"] = ceiling(pipeline.search, asked)
+    print("\nceiling: a gold span among the retrieved candidates, by the kind of answer asked")
+    print("| answer type | questions | top 1 | top 5 | top 20 |\n|---|---|---|---|---|")
+    for kind, row in report["ceiling"].items():
+        print(f"| {kind} | {row['n']} | {row['top1']} | {row['top5']} | {row['top20']} |")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
     print(f"\nwrote {out}")
