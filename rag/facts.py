@@ -286,7 +286,8 @@ def build_table(
 
 def _title(doc_id: str, clauses: list[Clause], text: str = "") -> str:
     """The contract's title line (not a prompt such as 提示条款); else the 《…》 its opening defines as 本协议
-    (您应当阅读并遵守《腾讯企业邮服务等级协议》（以下简称“本协议”）); else its file name."""
+    (您应当阅读并遵守《腾讯企业邮服务等级协议》（以下简称“本协议”）); else what its opening says it is about
+    (本服务条款是…就您使用文字识别服务… → 文字识别服务条款); else its file name."""
     own = [c for c in clauses if c.doc_id == doc_id]
     title = next((c.display_text.strip("# ").strip() for c in own if c.kind == "title"), "")
     if title and title not in GENERIC_TERMS:
@@ -295,4 +296,16 @@ def _title(doc_id: str, clauses: list[Clause], text: str = "") -> str:
     defined = re.search(
         r"《([^》\n]{2,40})》[^。；\n]{0,6}以下简称[^。；\n]{0,4}本(?:协议|条款|合同)", opening
     )
-    return defined.group(1).strip() if defined else doc_id.rsplit(".", 1)[0]
+    if defined:
+        return defined.group(1).strip()
+    # 本服务条款是腾讯云与您，就您使用文字识别服务…签订的合同 → 文字识别服务条款
+    said = re.search(
+        r"本(服务条款|服务协议|协议|条款|合同)(?:是|系)[^。；\n]{0,40}?就您?使用([^，。；（(\n]{2,30}?)"
+        r"(?:（|\(|的相关|相关|所)",
+        opening,
+    )
+    if said:
+        word, product = said.group(1), said.group(2).strip()
+        overlap = next((n for n in range(len(word), 0, -1) if product.endswith(word[:n])), 0)
+        return product + word[overlap:]
+    return doc_id.rsplit(".", 1)[0]

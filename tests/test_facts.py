@@ -109,3 +109,13 @@ def test_a_new_contract_gets_its_own_facts(write_contract: Callable[..., Path]) 
     assert values(table, "星河云", "data_retention") == [(90.0, "一.1")]
     assert values(table, "星河云", "late_fee") == [(pytest.approx(0.1), "一.2")]
     assert values(table, "星河云", "dispute") == [("仲裁：杭州仲裁委员会", "一.3")]
+
+
+def test_a_contract_without_a_title_is_named_by_what_its_opening_says_it_is_about() -> None:
+    from rag.facts import _title
+
+    text = "**本服务条款是星河云与您，就您使用图像识别服务（以下简称“本服务”）的相关事项签订的合同。**\n"
+    assert _title("terms.md", [], text) == "图像识别服务条款"
+    agreement = "本协议是星河云与您，就您使用星河云服务的相关事项签订的合同。\n"
+    assert _title("a.md", [], agreement) == "星河云服务协议"
+    assert _title("b.md", [], "1. 总则\n1.1 星河云提供服务。\n") == "b"  # nothing said: the file name
