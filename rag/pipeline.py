@@ -75,7 +75,13 @@ class Pipeline:
 
 
 def embedder_for(settings: Settings) -> Embedder:
-    return make_embedder(settings.embed_model, settings.model_cache_dir, settings.embed_batch_size)
+    return make_embedder(
+        settings.embed_model,
+        settings.model_cache_dir,
+        settings.embed_batch_size,
+        threads=settings.embed_threads,
+        index_threads=settings.embed_index_threads,
+    )
 
 
 def build(
