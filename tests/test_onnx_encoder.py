@@ -130,6 +130,19 @@ def test_vectors_match_torch_in_the_original_order(tiny: Path) -> None:
     assert np.min(np.sum(ours * oracle, axis=1)) >= 0.9999
 
 
+def test_batches_group_similar_lengths_within_the_row_and_token_limits() -> None:
+    from index.onnx_encoder import BATCH_TOKENS
+
+    lengths = [30, 5, 400, 7, 30, 6, 31, 200, 8, 9, 10, 5]
+    batches = OnnxEmbedder(folder=Path("unused"), batch_size=4)._batches(lengths)
+    assert sorted(i for b in batches for i in b) == list(range(len(lengths)))
+    assert [lengths[i] for b in batches for i in b] == sorted(lengths)
+    assert all(
+        (len(b) <= 4 and len(b) * max(lengths[i] for i in b) <= BATCH_TOKENS) or len(b) == 1 for b in batches
+    )
+    assert [2] in batches  # longer than the token limit: alone
+
+
 def test_queries_and_documents_get_their_own_prompt(tiny: Path) -> None:
     embedder = OnnxEmbedder(folder=tiny)
     query, document = embedder.encode_queries(["数据"])[0], embedder.encode_documents(["数据"])[0]
