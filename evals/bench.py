@@ -9,6 +9,12 @@ through the real segmenter, tokenizer, BM25 and FAISS; vectors come from the has
 needed to embed 300k texts). Search latency excludes query embedding here (the query vectors are computed
 first), so it measures the FAISS and BM25 work: ours vs rank-bm25 vs numpy brute force.
 
+First, the two encoders of the bundled model, each in fresh processes of its own (RSS is per process):
+ONNX Runtime (``bundled:e5-small``, the default; one query thread, two indexing threads) and
+sentence-transformers on torch (``bundled:e5-small-torch``): cold start of a process that encodes one query
+and its RSS, warm single-query latency, and indexing throughput on the bundled contracts (batches as
+``rag index`` makes them).
+
 Absolute times drift on shared machines; ratios against the peers measured in the same run do not.
 Prints a table and writes ``build/bench/bench.json``.
 """
@@ -115,6 +121,91 @@ def search_fn(retriever: HybridRetriever, mode: str, k: int) -> Callable[[str], 
         return retriever.search(query, k, mode=mode, providers=named)  # type: ignore[arg-type]
 
     return run
+
+
+ENCODERS = {"onnx": "bundled:e5-small", "torch": "bundled:e5-small-torch"}
+#: A fresh process that imports only what encoding needs, loads the model and encodes one query.
+COLD_PROBE = """
+import json, resource, sys, time
+from pathlib import Path
+from index.embed import make_embedder
+embedder = make_embedder(sys.argv[1], Path(sys.argv[2]))
+embedder.encode_queries(["哪家数据保留期最长？"])
+rss = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmRSS"))
+print(json.dumps({"rss_mb": round(rss / 1024, 1), "torch_imported": "torch" in sys.modules,
+                  "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}))
+"""
+
+
+def _probe(args: Sequence[str]) -> tuple[dict[str, Any], float]:
+    """Run a probe process; its JSON line and its wall time in seconds."""
+    import subprocess
+
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, *args], capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1]), time.perf_counter() - started
+
+
+def encoder_probe(model: str, repeats: int) -> dict[str, Any]:
+    """In this (fresh) process: warm single-query latency, then indexing throughput on the bundled
+    contracts into a temporary index, then peak RSS."""
+    settings = Settings(embed_model=model)
+    from rag.pipeline import embedder_for
+
+    corpus_texts = {d: doc.text for d, doc in build_corpus(BUNDLED_CONTRACTS).documents.items()}
+    questions = [q.question for q in load_questions(corpus_texts)]
+    embedder = embedder_for(settings)
+    out: dict[str, Any] = {"query": timed(lambda q: embedder.encode_queries([q]), questions, repeats)}
+    with tempfile.TemporaryDirectory() as tmp:
+        report = build_index(BUNDLED_CONTRACTS, Path(tmp), embedder, batch_size=settings.embed_batch_size)
+    out["texts_embedded"] = report.embedded
+    out["index_seconds"] = round(report.seconds, 2)
+    out["texts_per_second"] = round(report.embedded / report.seconds, 1)
+    out["peak_rss_mb"] = peak_rss_mb()  # model, queries and an index build in one process
+    if model == ENCODERS["onnx"]:  # the same model with two query threads (the default is one)
+        two = embedder_for(settings.model_copy(update={"embed_threads": 2}))
+        out["query_2_threads"] = timed(lambda q: two.encode_queries([q]), questions, repeats)
+    return out
+
+
+def bench_encoders(settings: Settings, cold_runs: int, repeats: int) -> dict[str, Any]:
+    """ONNX vs torch for the bundled model, each measured in processes of its own, interleaved."""
+    from index.e5_wheel import ensure_onnx
+
+    ensure_onnx(settings.model_cache_dir)  # materialised and exported before anything is timed
+    cold: dict[str, list[tuple[dict[str, Any], float]]] = {name: [] for name in ENCODERS}
+    for _ in range(cold_runs):
+        for name, model in ENCODERS.items():
+            cold[name].append(_probe(["-c", COLD_PROBE, model, str(settings.model_cache_dir)]))
+    result: dict[str, Any] = {}
+    for name, model in ENCODERS.items():
+        warm, _ = _probe(["-m", "evals.bench", "--probe-encoder", model, "--repeats", str(repeats)])
+        result[name] = {
+            "model": model,
+            "cold_start_seconds": round(float(np.median([s for _, s in cold[name]])), 2),
+            "cold_rss_mb": float(np.median([c["rss_mb"] for c, _ in cold[name]])),
+            "cold_peak_rss_mb": float(np.median([c["peak_rss_mb"] for c, _ in cold[name]])),
+            "torch_imported": any(c["torch_imported"] for c, _ in cold[name]),
+            **warm,
+        }
+    return result
+
+
+def print_encoders(encoders: dict[str, Any]) -> None:
+    print(
+        "\nbundled model, ONNX Runtime vs sentence-transformers/torch (each in its own processes)\n"
+        "| encoder | cold start s | RSS MB (peak) | query p50 ms | query p95 ms | indexing texts/s | "
+        "peak RSS indexing MB | torch imported |\n|---|---|---|---|---|---|---|---|"
+    )
+    for name, e in encoders.items():
+        print(
+            f"| {name} | {e['cold_start_seconds']} | {e['cold_rss_mb']} ({e['cold_peak_rss_mb']}) | "
+            f"{e['query']['p50_ms']} | {e['query']['p95_ms']} | {e['texts_per_second']} | "
+            f"{e['peak_rss_mb']} | {e['torch_imported']} |"
+        )
+        if "query_2_threads" in e:
+            q2 = e["query_2_threads"]
+            print(f"| {name}, 2 query threads | | | {q2['p50_ms']} | {q2['p95_ms']} | | | |")
 
 
 def bench_bundled(settings: Settings, repeats: int) -> dict[str, Any]:
@@ -321,10 +412,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--clients", type=int, default=20, help="concurrent clients in the load test (0 to skip)"
     )
     parser.add_argument("--load-seconds", type=float, default=60.0, help="duration of the load test")
+    parser.add_argument(
+        "--cold-runs", type=int, default=3, help="cold starts per encoder, ONNX vs torch (0 to skip)"
+    )
+    parser.add_argument("--probe-encoder", help=argparse.SUPPRESS)  # internal: one encoder's warm probe
     args = parser.parse_args(argv)
+    if args.probe_encoder:
+        print(json.dumps(encoder_probe(args.probe_encoder, args.repeats)))
+        return 0
 
     settings = Settings()
-    result: dict[str, Any] = {"bundled": bench_bundled(settings, args.repeats)}
+    result: dict[str, Any] = {}
+    if args.cold_runs:
+        result["encoders"] = bench_encoders(settings, args.cold_runs, args.repeats)
+        print_encoders(result["encoders"])
+    result["bundled"] = bench_bundled(settings, args.repeats)
     b = result["bundled"]
     print(
         f"bundled: {b['corpus']['documents']} documents, {b['corpus']['clauses']} clauses, "
