@@ -128,6 +128,18 @@ _ASKS = {k: re.compile(v) for k, v in _DATA["asks"].items()}
 _ASKS_TYPES: dict[str, list[str]] = dict(_DATA["asks_types"])
 
 
+def _split_said(word: str, question: str) -> bool:
+    """A four-or-more-character Chinese question word said with a few characters inside it (数据还能保存 says
+    数据保存, 数据会被删除 says 数据删除): its two halves in order, at most four Chinese characters apart."""
+    if len(word) < 4 or not all("\u4e00" <= ch <= "\u9fff" for ch in word):
+        return False
+    half = len(word) // 2
+    return (
+        re.search(re.escape(word[:half]) + "[\u4e00-\u9fff]{0,4}?" + re.escape(word[half:]), question)
+        is not None
+    )
+
+
 def asked_types(question: str) -> set[str]:
     """The catalog value types that answer what the question asks for (多久 → duration, 怎么算 → rate)."""
     return {t for kind, p in _ASKS.items() if p.search(question) for t in _ASKS_TYPES[kind]}
@@ -142,7 +154,11 @@ def _topic(question: str) -> str | None:
     best: tuple[int, int, int, str] | None = None
     for key, attribute in ATTRIBUTES.items():
         for word in attribute.question_words:
-            said = word in question or (word.isascii() and word.lower() in lowered)
+            said = (
+                word in question
+                or (word.isascii() and word.lower() in lowered)
+                or _split_said(word, question)
+            )
             rank = (attribute.priority, int(attribute.type in wanted), len(word), key)
             if said and (best is None or rank[:3] > best[:3]):
                 best = rank

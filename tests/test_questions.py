@@ -231,3 +231,12 @@ def test_the_attribute_the_question_points_at_comes_first() -> None:
     keys = analyze("码尚云的SLA没达标能拿多少代金券？", PROVIDERS).attributes
     assert keys[0] == "sla_compensation" and "sla_availability" in keys
     assert analyze("码尚云的可用性承诺是多少？", PROVIDERS).attributes[0] == "sla_availability"
+
+
+def test_a_question_word_said_with_words_inside_it_still_names_the_topic() -> None:
+    """我不续费了数据还能保存多久？ says 数据…保存 (the issue's first example); a word far apart does not."""
+    from rag.understand import _topic
+
+    assert _topic(normalise("我不续费了数据还能保存多久？")) == "data_retention"
+    assert _topic(normalise("合同结束数据会被删除吗")) == "data_retention"
+    assert _topic(normalise("数据中心的机房在哪个城市，能不能保存在国内")) != "data_retention"
