@@ -148,7 +148,10 @@ def _embed(
     """The vector of every text (cached ones reused, the rest encoded in batches and each batch written to
     ``store`` as it is computed) and how many were new."""
     todo = sorted({k: t for k, t in zip(vectors.keys, vectors.texts, strict=True) if k not in cache}.items())
-    batches = [todo[i : i + batch_size] for i in range(0, len(todo), batch_size)]
+    # Hand the encoder a cache shard's worth at a time (it batches by ``batch_size`` or by length itself):
+    # the ONNX encoder sorts what it gets by length, so bigger groups mean less padding.
+    group = max(batch_size, _SHARD_TEXTS)
+    batches = [todo[i : i + group] for i in range(0, len(todo), group)]
     iterator: Iterable[Any] = progress(batches, len(todo), "embedding") if progress else batches
     pending_keys: list[str] = []
     pending: list[np.ndarray] = []
