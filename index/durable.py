@@ -18,7 +18,6 @@ import numpy as np
 from filelock import FileLock, Timeout
 
 from core.protocols import Embedder
-from index.e5_wheel import sha256_file
 from index.manifest import Manifest
 
 
@@ -129,14 +128,8 @@ def verified_vectors(build: Path | None, manifest: Manifest | None, embedder: Em
         return {}
     if (manifest.model.id, manifest.model.weights_hash) != (embedder.model_id, embedder.weights_hash):
         return {}
-    for name in ("vector_keys.json", "vectors.npy"):
-        path = build / name
-        if (
-            manifest.artifacts.get(name) is None
-            or not path.is_file()
-            or sha256_file(path) != manifest.artifacts[name]
-        ):
-            return {}
+    if manifest.damaged(build, ("vector_keys.json", "vectors.npy")):
+        return {}
     try:
         keys = json.loads((build / "vector_keys.json").read_text(encoding="utf-8"))
         vectors = np.load(build / "vectors.npy")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import platform
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -101,6 +101,15 @@ class Manifest:
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise IndexLoadError(f"{path} is unreadable ({exc}); {FIX}") from None
 
+    def damaged(self, build: Path, names: Iterable[str] | None = None) -> str | None:
+        """The first of ``names`` (default: every artifact) that is not listed, missing, or does not match
+        its recorded sha256; None when all are sound."""
+        for name in self.artifacts if names is None else names:
+            digest, path = self.artifacts.get(name), build / name
+            if digest is None or not path.is_file() or sha256_file(path) != digest:
+                return name
+        return None
+
     def write(self, build: Path) -> None:
         (build / MANIFEST_FILE).write_text(json.dumps(self.to_dict(), ensure_ascii=False), encoding="utf-8")
 
@@ -138,9 +147,5 @@ def incompatibility(
         )
     if check_dim and manifest.model.dim != embedder.dim:
         return f"index vectors have dimension {manifest.model.dim}, the model gives {embedder.dim}"
-    if build is not None:
-        for name, digest in manifest.artifacts.items():
-            path = build / name
-            if not path.is_file() or sha256_file(path) != digest:
-                return f"index file {name} is missing or corrupt"
-    return None
+    damaged = manifest.damaged(build) if build is not None else None
+    return f"index file {damaged} is missing or corrupt" if damaged else None

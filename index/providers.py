@@ -355,11 +355,12 @@ UNIDENTIFIED = "未识别的服务商"
 #: Words a title puts between the brand and 协议 (优维科技网站使用电子协议 → 优维科技).
 _TITLE_FILLER = re.compile("(?:" + "|".join(_PARTIES["title_filler"]) + ")+$")
 #: A clause-opening actor: after punctuation or a line start, 2–6 CJK characters, then a duty or right.
-_ACTOR = re.compile(
-    r"(?:^|(?<=[，。；：\n]))\s*([\u4e00-\u9fff]{2,6}?)(?:有权|应当|应|将|可以|可|不对|保留|承诺|负责|不承担)"
-)
+#: What a party does in a clause (X有权 / X应 / X不承担 …); a name used so acts as a party.
+_DUTIES = r"有权|应当|应|将|可以|可|不对|保留|承诺|负责|不承担"
+_ACTOR = re.compile(r"(?:^|(?<=[，。；：\n]))\s*([\u4e00-\u9fff]{2,6}?)(?:" + _DUTIES + ")")
 _MIN_ACTOR_COUNT = 5
-_ACTS = r"(?:有权|应当|应|将|可以|可|不对|保留|承诺|负责|不承担|提供|向|与|同意|就)"
+#: A defined term acts as a party when followed by a duty or by what a party does to another (提供, 向, 与 …).
+_ACTS = "(?:" + _DUTIES + "|提供|向|与|同意|就)"
 _OTHER_SITES = frozenset(_PARTIES["other_sites"])
 _BRANDS: dict[str, list[str]] = {k: list(v) for k, v in _PARTIES.get("brands", {}).items()}
 

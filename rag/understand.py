@@ -28,10 +28,6 @@ _FOLLOW_CLOSER = re.compile(_DATA["followup"]["closer"])
 _FOLLOW_MAX = int(_DATA["followup"]["max_chars"])
 _VERDICT = {k: re.compile(v) for k, v in _DATA["verdict"].items()}
 #: Zero-width characters, soft hyphens and BOMs that sneak into pasted text and split words.
-#: Invisible format characters and C0/C1 controls other than whitespace (NUL, BEL, DEL …).
-_INVISIBLE = re.compile(
-    "[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\x00-\x08\x0e-\x1f\x7f-\x9f]"
-)
 
 
 @lru_cache(maxsize=1)
@@ -42,9 +38,21 @@ def _to_simplified() -> Any:
     return opencc.OpenCC("t2s")
 
 
+def strip_invisible(text: str) -> str:
+    """``text`` without what cannot be seen but splits words: control characters other than whitespace
+    (NUL, BEL, DEL …), format characters (zero-width space and joiners, soft hyphen, BOM, bidi marks) and
+    lone surrogates."""
+    return "".join(
+        ch for ch in text if ch in _WHITESPACE or unicodedata.category(ch) not in ("Cc", "Cf", "Cs")
+    )
+
+
+_WHITESPACE = frozenset(" \t\n\r\v\f")
+
+
 def normalise(text: str) -> str:
     """NFKC (full-width → half-width), invisible characters removed, 繁體 → 简体, whitespace collapsed."""
-    text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text))
+    text = strip_invisible(unicodedata.normalize("NFKC", text))
     text = _to_simplified().convert(text)
     return " ".join(text.split())
 

@@ -189,13 +189,22 @@ def test_the_composer_needs_only_the_retriever_protocol(bundled_composer: Compos
     assert answer.citations[0].clause_id == "9.9" and answer.citations[0].text == text
 
 
-def test_a_list_lead_in_is_cited_with_its_items_never_alone(tmp_path: Path) -> None:
-    """…下述情况披露：is no answer; quoted with the clauses under it (or the items after it in the same
-    clause), every one cited exactly."""
+def lumen_composer(tmp_path: Path, body: str) -> Composer:
+    """A composer over one contract of 流明云 (its parties sentence, then ``body``)."""
     folder = tmp_path / "contracts"
     folder.mkdir()
     (folder / "lumen.txt").write_text(
-        "流明云服务协议\n本协议是杭州流明数据科技有限公司（以下简称“流明云”）与您订立的协议。\n"
+        "流明云服务协议\n本协议是杭州流明数据科技有限公司（以下简称“流明云”）与您订立的协议。\n" + body,
+        encoding="utf-8",
+    )
+    return composer_for(folder, tmp_path / "index")
+
+
+def test_a_list_lead_in_is_cited_with_its_items_never_alone(tmp_path: Path) -> None:
+    """…下述情况披露：is no answer; quoted with the clauses under it (or the items after it in the same
+    clause), every one cited exactly."""
+    composer = lumen_composer(
+        tmp_path,
         "一、 信息披露\n"
         "1. 您应知悉您的数据在下述情况下将被流明云披露：\n"
         "1.1 依据法律法规的规定，应司法机关的要求披露；\n"
@@ -203,9 +212,7 @@ def test_a_list_lead_in_is_cited_with_its_items_never_alone(tmp_path: Path) -> N
         "1.3 为维护流明云的合法权益而披露。\n"
         "2. 流明云在以下情况下可暂停服务："
         "您欠费超过十五日；您违反法律法规；您的账号存在安全风险。\n",
-        encoding="utf-8",
     )
-    composer = composer_for(folder, tmp_path / "index")
     answer = composer.ask("流明云什么情况下会披露我的数据？")
     check_citations(answer, composer)
     ids = [c.clause_id for c in answer.citations]
@@ -221,16 +228,12 @@ def test_a_list_lead_in_is_cited_with_its_items_never_alone(tmp_path: Path) -> N
 def test_a_clause_that_says_what_is_asked_beats_a_fact_of_the_same_topic(tmp_path: Path) -> None:
     """退款要扣多少手续费？ is on the refund topic, but the refund fact only says refunds exist: the clause
     that names the fee answers. A question the fact answers stays with the fact."""
-    folder = tmp_path / "contracts"
-    folder.mkdir()
-    (folder / "lumen.txt").write_text(
-        "流明云服务协议\n本协议是杭州流明数据科技有限公司（以下简称“流明云”）与您订立的协议。\n"
+    composer = lumen_composer(
+        tmp_path,
         "一、 退款\n"
         "1. 预付费购买的云主机，您可申请退款，流明云按剩余服务期限按比例退款。\n"
         "2. 办理退款时，流明云收取退款金额的百分之二作为手续费。\n",
-        encoding="utf-8",
     )
-    composer = composer_for(folder, tmp_path / "index")
     fee = composer.ask("流明云退款要扣多少手续费？")
     check_citations(fee, composer)
     assert not fee.refused and fee.citations[0].clause_id == "一.2"
@@ -242,16 +245,12 @@ def test_a_clause_that_says_what_is_asked_beats_a_fact_of_the_same_topic(tmp_pat
 def test_a_clause_without_the_value_asked_for_never_replaces_the_fact(tmp_path: Path) -> None:
     """违约金怎么算？ asks for a rate: a clause that says more of the question's words but states no rate
     (扣除所欠费用及违约金) does not replace the late-fee fact."""
-    folder = tmp_path / "contracts"
-    folder.mkdir()
-    (folder / "lumen.txt").write_text(
-        "流明云服务协议\n本协议是杭州流明数据科技有限公司（以下简称“流明云”）与您订立的协议。\n"
+    composer = lumen_composer(
+        tmp_path,
         "一、 费用\n"
         "1. 费用未按时结清的，每逾期一日，按所欠费用的千分之一向流明云支付违约金。\n"
         "2. 您逾期付款的，流明云有权直接从您的预付费余额中扣除所欠费用及逾期付款违约金。\n",
-        encoding="utf-8",
     )
-    composer = composer_for(folder, tmp_path / "index")
     answer = composer.ask("流明云逾期付款的违约金怎么算？")
     check_citations(answer, composer)
     assert answer.citations[0].clause_id == "一.1" and "0.1%" in answer.answer

@@ -16,17 +16,11 @@ import pytest
 from index.embed import HashingEmbedder
 from index.store import build_index, read_manifest
 from rag import cli
+from tests.samples import BLUE as BLUE_FEES
+from tests.samples import STARRY
 
-STARRY = (
-    "星河云服务协议\n本协议是杭州星河数据科技有限公司（以下简称“星河云”）与您订立的协议。\n"
-    "一、 数据\n1. 服务终止后，星河云将保留您的数据 90 个自然日。逾期删除。\n"
-    "2. 逾期付款的，每日按应付金额的千分之一收取滞纳金。\n"
-)
-BLUE = (
-    "蓝海云服务协议\n本协议是深圳蓝海网络技术有限公司（以下简称“蓝海云”）与您订立的协议。\n"
-    "一、 费用\n1. 蓝海云按月收取服务费用。\n2. 争议提交深圳市南山区人民法院管辖。\n"
-    "二、 数据\n1. 合同终止后，蓝海云保留您的数据 30 日。\n"
-)
+#: Another topic for the comparison question, so answers cite both contracts.
+BLUE = BLUE_FEES + "二、 数据\n1. 合同终止后，蓝海云保留您的数据 30 日。\n"
 QUESTIONS = ["哪家数据保留期最长？", "星河云的滞纳金怎么算？"]
 READ_COMMANDS = (["ask", "数据保留多久？"], ["search", "滞纳金"], ["facts"])
 

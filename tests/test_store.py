@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from index.embed import HashingEmbedder
@@ -15,31 +14,7 @@ from index.manifest import IndexLoadError
 from index.store import build_index, load_index, read_manifest
 from rag.retrieve import HybridRetriever
 from rag.settings import BUNDLED_CONTRACTS
-
-STARRY = (
-    "星河云服务协议\n本协议是杭州星河数据科技有限公司（以下简称“星河云”）与您订立的协议。\n"
-    "一、 数据\n1. 服务终止后，星河云将保留您的数据 90 个自然日。逾期删除。\n"
-    "2. 逾期付款的，每日按应付金额的千分之一收取滞纳金。\n"
-)
-BLUE = (
-    "蓝海云服务协议\n本协议是深圳蓝海网络技术有限公司（以下简称“蓝海云”）与您订立的协议。\n"
-    "一、 费用\n1. 蓝海云按月收取服务费用。\n2. 争议提交深圳市南山区人民法院管辖。\n"
-)
-
-
-class CountingEmbedder(HashingEmbedder):
-    """Counts the texts it embeds; can be told to fail after a number of texts."""
-
-    def __init__(self, dim: int = 384, fail_after: int | None = None) -> None:
-        super().__init__(dim)
-        self.embedded = 0
-        self.fail_after = fail_after
-
-    def encode_documents(self, texts: Sequence[str]) -> np.ndarray:
-        self.embedded += len(texts)
-        if self.fail_after is not None and self.embedded > self.fail_after:
-            raise RuntimeError("embedding failed")
-        return super().encode_documents(texts)
+from tests.samples import BLUE, STARRY, CountingEmbedder
 
 
 @pytest.fixture

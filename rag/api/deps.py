@@ -5,7 +5,6 @@ way the composer reads it and checked against the configured length limit and fo
 from __future__ import annotations
 
 import hmac
-import unicodedata
 from collections.abc import Collection
 from typing import Annotated
 
@@ -58,16 +57,6 @@ Keyed = Annotated[None, Depends(require_key)]
 Live = Annotated[Pipeline, Depends(live_pipeline)]
 
 
-def cleaned(text: str) -> str:
-    """``text`` as the composer reads it (:func:`rag.understand.normalise`: NFKC, zero-width characters,
-    soft hyphens and BOMs removed, 繁→简, whitespace collapsed), with control characters (NUL …), other
-    invisible format characters and lone surrogates removed first."""
-    kept = "".join(
-        ch if ch.isspace() or unicodedata.category(ch) not in ("Cc", "Cf", "Cs") else "" for ch in text
-    )
-    return normalise(kept)
-
-
 def _cjk(ch: str) -> bool:
     return any(low <= ord(ch) <= high for low, high in _CJK)
 
@@ -81,7 +70,7 @@ def resolved_provider(pipeline: Pipeline, name: str | None, field: str = "provid
     """The provider ``name`` names (cleaned like a question), or 404 listing the known ones."""
     if not name:
         return None
-    clean = cleaned(name)
+    clean = normalise(name)
     if not clean:
         raise HTTPException(422, f"{field}: must not be blank")
     try:
@@ -91,8 +80,9 @@ def resolved_provider(pipeline: Pipeline, name: str | None, field: str = "provid
 
 
 def checked_question(text: str, field: str, config: Settings) -> str:
-    """``text`` :func:`cleaned`, or 422 naming the field: blank, nothing to search for, or over the limit."""
-    question = cleaned(text)
+    """``text`` as the composer reads it (:func:`rag.understand.normalise`), or 422 naming the field:
+    blank, nothing to search for, or over the limit."""
+    question = normalise(text)
     if not question:
         raise HTTPException(422, f"{field}: must not be blank")
     if len(question) > config.max_question_chars:
