@@ -99,7 +99,9 @@ _PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*[%％]")
 _PER_MILLE = re.compile(r"(\d+(?:\.\d+)?)\s*(‰|‱)")
 _MULTIPLE = re.compile(rf"({NUMBER})\s*倍")
 _MONEY = re.compile(rf"({NUMBER})\s*(万)?\s*元")
-_HOURS_PER_WEEK = re.compile(r"(\d{1,2})\s*[*×xX]\s*(\d{1,2})")
+_HOURS_PER_WEEK = re.compile(r"(\d{1,2})\s*[*×xX╳✕]\s*(\d{1,2})")
+# 7×24 worked out as a number of hours (7日（7×24即168个小时）): a duration restated, not service hours.
+_HOURS_RESTATED = re.compile(r"\s*(?:即|=|＝|共计?|合计)\s*\d+\s*(?:个)?(?:小时|h\b)")
 
 
 def durations(text: str) -> list[Quantity]:
@@ -155,8 +157,8 @@ def money(text: str) -> list[Quantity]:
 
 
 def service_hours(text: str) -> str | None:
-    """``7*24`` / ``7×24`` → "7×24"."""
-    m = _HOURS_PER_WEEK.search(text)
-    if m and int(m.group(1)) <= 7 and int(m.group(2)) <= 24:
-        return f"{m.group(1)}×{m.group(2)}"
+    """``7*24`` / ``7×24`` → "7×24"; not a duration worked out in hours (``7日（7×24即168个小时）``)."""
+    for m in _HOURS_PER_WEEK.finditer(text):
+        if int(m.group(1)) <= 7 and int(m.group(2)) <= 24 and not _HOURS_RESTATED.match(text, m.end()):
+            return f"{m.group(1)}×{m.group(2)}"
     return None

@@ -5,8 +5,10 @@ each), split by company in ``split.toml``: per contract, whether the provider, e
 ``expected.jsonl``; structure (clause count, deepest level, share of body characters inside numbered
 clauses, hand-read clause goldens from ``clause_goldens.jsonl``); and facts (expected facts whose
 attribute the catalog has: found with a citation overlapping the gold quote = recall; our facts for the
-attributes the gold lists for that document that overlap a gold quote = precision). Held-out companies
-are reported separately and never tuned on.
+attributes the gold lists for that document that overlap a gold quote = precision, strict; and judged:
+a fact the gold does not list counts when ``judged_facts.jsonl`` holds a hand judgment that it is correct,
+and as wrong while nobody judged it; ``--extras FILE`` writes the unjudged ones). Held-out companies are
+reported separately and never tuned on.
 """
 
 from __future__ import annotations
@@ -145,11 +147,36 @@ def value_agrees(fact: Fact, gold: dict[str, Any] | None) -> bool:
     return bool(ours == want)
 
 
+#: A fact the gold does not list, judged by hand from the contract (``judged_facts.jsonl``): the key is
+#: (doc id, attribute, clause id, the value as shown); a verdict is correct, correct_narrow or wrong.
+JudgedKey = tuple[str, str, str, str]
+GOOD_VERDICTS = ("correct", "correct_narrow")
+
+
+def judged_key(fact: Fact) -> JudgedKey:
+    return (fact.citation.doc_id, fact.attribute, fact.citation.clause_id, fact.display)
+
+
+def load_judged(corpus: Path = CORPUS) -> dict[JudgedKey, dict[str, Any]]:
+    path = corpus / "judged_facts.jsonl"
+    if not path.exists():
+        return {}
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return {(r["doc_id"], r["attribute"], r["clause_id"], r["value_shown"]): r for r in rows}
+
+
 def fact_scores(
-    facts: Sequence[Fact], expected: Expected, text: str, values: dict[tuple[str, str, str], dict[str, Any]]
+    facts: Sequence[Fact],
+    expected: Expected,
+    text: str,
+    values: dict[tuple[str, str, str], dict[str, Any]],
+    judged: dict[JudgedKey, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Recall over expected facts of catalog attributes (attribute, value and a citation overlapping the
-    quote all right); precision over our facts of the attributes the gold lists for this document."""
+    quote all right); precision over our facts of the attributes the gold lists for this document, strict
+    (a fact the gold does not list is wrong) and judged (such a fact counts when a hand judgment in
+    ``judged_facts.jsonl`` says it is correct; a fact nobody judged yet counts as wrong)."""
+    judged = judged or {}
     gold = [
         (
             ATTRIBUTE_MAP[f["attribute"]],
@@ -173,12 +200,28 @@ def fact_scores(
     asked = {k for a, _, _, _ in spans for k in a}
     ours = [f for f in facts if f.attribute in asked]
     other = sum(1 for f in expected.facts if f["attribute"] not in ATTRIBUTE_MAP)
+    extras = [f for f in ours if not right(f)]
+    verdicts = [judged.get(judged_key(f), {}).get("verdict") for f in extras]
     return {
         "gold": len(spans),
         "found": found,
         "located": located,
         "ours": len(ours),
         "right": sum(right(f) for f in ours),
+        "judged_right": sum(right(f) for f in ours) + sum(v in GOOD_VERDICTS for v in verdicts),
+        "unjudged": sum(v is None for v in verdicts),
+        "extras": [
+            {
+                "doc_id": f.citation.doc_id,
+                "attribute": f.attribute,
+                "label": f.label,
+                "clause_id": f.citation.clause_id,
+                "value_shown": f.display,
+                "sentence": f.citation.text,
+                "verdict": v,
+            }
+            for f, v in zip(extras, verdicts, strict=True)
+        ],
         "other_gold": other,
     }
 
@@ -197,7 +240,7 @@ def read_corpus(corpus: Path = CORPUS) -> list[dict[str, Any]]:
     loaded: Corpus = build_corpus(corpus / "contracts")
     table = build_table(loaded.clauses, loaded.documents, loaded.providers)
     split, expected, goldens = load_split(corpus), load_expected(corpus), load_goldens(corpus)
-    values = load_values(corpus)
+    values, judged = load_values(corpus), load_judged(corpus)
     rows = []
     for doc_id, exp in sorted(expected.items(), key=lambda kv: (split[kv[0]], kv[0])):
         provider, seg = loaded.providers[doc_id], loaded.segmentations[doc_id]
@@ -220,7 +263,7 @@ def read_corpus(corpus: Path = CORPUS) -> list[dict[str, Any]]:
                 "goldens_ok": hit,
                 "goldens": len(mine),
                 "golden_misses": misses,
-                **fact_scores(facts, exp, text, values),
+                **fact_scores(facts, exp, text, values, judged),
             }
         )
     return rows
@@ -230,6 +273,7 @@ def totals(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     n = len(rows)
     gold, found = sum(r["gold"] for r in rows), sum(r["found"] for r in rows)
     ours, right = sum(r["ours"] for r in rows), sum(r["right"] for r in rows)
+    judged = sum(r["judged_right"] for r in rows)
     goldens, goldens_ok = sum(r["goldens"] for r in rows), sum(r["goldens_ok"] for r in rows)
     return {
         "contracts": n,
@@ -240,6 +284,8 @@ def totals(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "fact_recall": f"{found}/{gold} = {found / gold:.2f} {wilson(found, gold)}" if gold else "-",
         "located": f"{sum(r['located'] for r in rows)}/{gold}",
         "fact_precision": f"{right}/{ours} = {right / ours:.2f} {wilson(right, ours)}" if ours else "-",
+        "judged_precision": f"{judged}/{ours} = {judged / ours:.2f} {wilson(judged, ours)}" if ours else "-",
+        "unjudged": sum(r["unjudged"] for r in rows),
         "other_gold_facts": sum(r["other_gold"] for r in rows),
     }
 
@@ -275,6 +321,7 @@ def check(rows: Sequence[dict[str, Any]], floors: dict[str, float]) -> bool:
         "coverage_min": min((r["coverage_all"] for r in dev), default=0.0),
         "fact_recall": sum(r["found"] for r in dev) / gold if gold else 0.0,
         "fact_precision": sum(r["right"] for r in dev) / ours if ours else 0.0,
+        "judged_precision": sum(r["judged_right"] for r in dev) / ours if ours else 0.0,
     }
     ok = True
     for name, floor in floors.items():
@@ -290,8 +337,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="evals.reading", description=__doc__)
     parser.add_argument("--corpus", type=Path, default=CORPUS)
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument(
+        "--extras",
+        type=Path,
+        help="write the facts the gold does not list and nobody judged yet (JSON lines) for judging by hand",
+    )
     args = parser.parse_args(argv)
     rows = read_corpus(args.corpus)
+    if args.extras:
+        todo = [e | {"split": r["split"]} for r in rows for e in r["extras"] if e["verdict"] is None]
+        args.extras.parent.mkdir(parents=True, exist_ok=True)
+        args.extras.write_text(
+            "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in todo), encoding="utf-8"
+        )
+        print(f"wrote {len(todo)} unjudged facts to {args.extras}")
     print_table(rows)
     report = {
         "rows": rows,

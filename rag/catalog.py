@@ -64,6 +64,7 @@ class Reader:
     need: re.Pattern[str] | None = None
     unless: re.Pattern[str] | None = None
     self_in: str = ""
+    need_in: str = "sentence"  # where `need` must match: a table row's column header is in its headings
     value: Any = None
     display: str = "{text}"
     options: Mapping[str, Any] = field(default_factory=dict)
@@ -90,7 +91,7 @@ class Attribute:
     readers: tuple[Reader, ...] = ()
 
 
-_READER_FIELDS = {"kind", "pattern", "need", "unless", "self_in", "value", "display"}
+_READER_FIELDS = {"kind", "pattern", "need", "need_in", "unless", "self_in", "value", "display"}
 
 
 def _regex(value: Any, where: str) -> re.Pattern[str]:
@@ -118,12 +119,16 @@ def _reader(item: Any, where: str) -> Reader:
     if not isinstance(item, dict) or item.get("kind") not in READER_KINDS:
         kind = item.get("kind") if isinstance(item, dict) else item
         raise CatalogError(f"{where}.kind: {kind!r} is not one of {', '.join(READER_KINDS)}")
+    need_in = item.get("need_in", "sentence")
+    if need_in not in SCOPES:
+        raise CatalogError(f"{where}.need_in: {need_in!r} is not one of {', '.join(SCOPES)}")
     return Reader(
         kind=item["kind"],
         pattern=_regex(item["pattern"], f"{where}.pattern") if "pattern" in item else None,
         need=_regex(item["need"], f"{where}.need") if "need" in item else None,
         unless=_regex(item["unless"], f"{where}.unless") if "unless" in item else None,
         self_in=item.get("self_in", ""),
+        need_in=need_in,
         value=item.get("value"),
         display=item.get("display", "{text}"),
         options={k: v for k, v in item.items() if k not in _READER_FIELDS},

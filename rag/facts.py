@@ -82,7 +82,8 @@ def read(attribute: Attribute, s: Sentence, *, anchored: bool = False) -> list[E
     """Values of the first reader of ``attribute`` that reads any in ``s`` (none if ``s`` is not about it).
 
     ``anchored``: the classifier, not the cues, chose ``s``; only the disqualifying contexts are checked and
-    only readers with a pattern of their own (the value's words, not any number in the sentence) may read.
+    only readers with a pattern of their own (the value's words, not any number in the sentence) may read,
+    and only a figure: a constant (可删除 → 0 days) needs the cues' context to mean what it says.
     """
     if anchored:
         if any(cue.pattern.search(_SCOPE_TEXT[cue.scope](s)) for cue in attribute.unless):
@@ -91,9 +92,9 @@ def read(attribute: Attribute, s: Sentence, *, anchored: bool = False) -> list[E
         return []
     text = Text(s.plain, s.clause.provider, GENERIC_SELF)
     for reader in attribute.readers:
-        if anchored and reader.pattern is None:
+        if anchored and (reader.pattern is None or reader.kind == "const"):
             continue
-        if reader.need and not reader.need.search(s.plain):
+        if reader.need and not reader.need.search(_SCOPE_TEXT[reader.need_in](s)):
             continue
         if reader.unless and reader.unless.search(s.plain):
             continue
@@ -150,24 +151,30 @@ def scope_of(clause: Clause) -> str:
     return path[1].strip("【】[] ") if in_part else ""
 
 
-def _on_topic(attribute: Attribute, clause: Clause) -> int:
-    """How many of the attribute's cues and question words the clause's headings carry: where the contract
-    deals with the attribute, not where it mentions it in passing."""
-    heading = " ".join(clause.heading_path)
-    return sum(bool(c.pattern.search(heading)) for c in attribute.cues) + sum(
-        w in heading for w in attribute.question_words
-    )
+def _on_topic(attribute: Attribute, s: Sentence) -> tuple[int, int]:
+    """How many of the attribute's cues and question words the clause's headings carry, then the sentence
+    itself: where the contract deals with the attribute, not where it mentions it in passing."""
+
+    def hits(text: str) -> int:
+        return sum(bool(c.pattern.search(text)) for c in attribute.cues) + sum(
+            w in text for w in attribute.question_words
+        )
+
+    return hits(" ".join(s.clause.heading_path)), hits(s.plain)
 
 
 class _Collector:
     """Facts in the order found. Per document (a provider's documents differ) and per condition (如为包月…
-    / 如为按量付费…), a value stated twice is kept once, where the headings are most about the attribute;
-    and a cell that has a value read drops its mentions without a figure."""
+    / 如为按量付费…), a value stated twice is kept once, where the headings (then the sentence itself) are
+    most about the attribute; within one clause a value is kept once whatever its conditions (…冻结后的 30
+    个自然日内… then 如果在冻结起的 30 个自然日内…); and a cell that has a value read drops its mentions
+    without a figure."""
 
     def __init__(self, references: References) -> None:
         self.references = references
         self.facts: list[Fact] = []
-        self.where: dict[tuple[str, str, str, str, tuple[str, ...]], tuple[int, int]] = {}  # -> index, score
+        self.where: dict[tuple[str, str, str, str, tuple[str, ...]], tuple[int, tuple[int, int]]] = {}
+        self.stated: set[tuple[str, str, str, str, str]] = set()  # doc, clause, attribute, display, scope
 
     def add(
         self, attribute: Attribute, s: Sentence, found: list[Extracted], extra: tuple[str, ...] = ()
@@ -177,10 +184,14 @@ class _Collector:
             if wording not in span.text:
                 continue
             qualifier = qualifier or scope_of(clause)
+            stated = (clause.doc_id, clause.clause_id, a.key, display, qualifier)
+            if stated in self.stated:
+                continue
+            self.stated.add(stated)
             conditions = (*qualifiers(s.plain, s.parent), *extra)
             only_if = tuple(q for q in conditions if q.startswith(CONDITION))
             key = (clause.doc_id, a.key, display, qualifier, only_if)
-            score = _on_topic(a, clause)
+            score = _on_topic(a, s)
             if key in self.where and self.where[key][1] >= score:
                 continue
             words = _segment(span.text, wording)
@@ -195,8 +206,14 @@ class _Collector:
                 self.facts.append(fact)
 
     def result(self) -> list[Fact]:
-        read = {(f.citation.doc_id, f.attribute) for f in self.facts if f.state == "read"}
-        return [f for f in self.facts if f.state == "read" or (f.citation.doc_id, f.attribute) not in read]
+        """A mention without a figure is dropped where a value is read for the same attribute in the same
+        document and product section: the general terms' 缓冲期 stays beside one product's 7 days."""
+        read = {(f.citation.doc_id, f.attribute, f.qualifier) for f in self.facts if f.state == "read"}
+        return [
+            f
+            for f in self.facts
+            if f.state == "read" or (f.citation.doc_id, f.attribute, f.qualifier) not in read
+        ]
 
 
 def extract_facts(

@@ -19,8 +19,8 @@ from rag.catalog import Reader
 Extracted = tuple[Any, str, str, str]  # value, display, wording, qualifier
 _SEGMENTS = re.compile(r"[,，;；]|并于|并在")
 _LIST_SEPARATORS = re.compile(r"[、,，]")
-_HOURS_WHAT = re.compile(r"\d\s*[*×xX]\s*\d+\s*(小时)?(的)?([^，。；]{0,12})")
-_HOURS_RAW = re.compile(r"\d\s*[*×xX]\s*\d+")
+_HOURS_WHAT = re.compile(r"\d\s*[*×xX╳✕]\s*\d+\s*(小时)?(的)?([^，。；]{0,12})")
+_HOURS_RAW = re.compile(r"\d\s*[*×xX╳✕]\s*\d+")
 
 
 @dataclass(frozen=True, slots=True)

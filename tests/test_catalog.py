@@ -281,3 +281,85 @@ def test_facts_in_a_products_own_terms_are_scoped_to_that_product(
     )
     facts = [f for f in _table(write_contract, body, "星河.md").facts if f.attribute == "data_retention"]
     assert [(f.value, f.qualifier) for f in facts] == [(30.0, ""), (7.0, "对象存储服务"), (15.0, "日志服务")]
+
+
+def test_a_general_mention_stays_beside_a_products_figure(write_contract: Callable[..., Path]) -> None:
+    body = "\n".join(
+        [
+            "## 通用条款",
+            "**1. 数据**",
+            "**1.1. 服务期届满后，星河云仅在一定的缓冲期内继续存储您的数据，缓冲期届满后删除。**",
+            "**2. 争议**",
+            "**2.1. 争议提交杭州市西湖区人民法院诉讼解决。**",
+            "## 专用服务条款",
+            "**1.【对象存储服务】**",
+            "**1.1. 对象存储服务到期后，星河云继续存储您的数据7日，届满后删除。**",
+            "",
+        ]
+    )
+    facts = [f for f in _table(write_contract, body, "星河.md").facts if f.attribute == "data_retention"]
+    assert [(f.value, f.qualifier, f.state) for f in facts] == [
+        (None, "", "mentioned"),
+        (7.0, "对象存储服务", "read"),
+    ]
+
+
+def test_arrears_that_stop_the_service_and_a_restated_week_are_not_support_hours(
+    write_contract: Callable[..., Path],
+) -> None:
+    body = "\n".join(
+        [
+            "一、 欠费",
+            "1. 如果您自欠费之日起的7日（7 X 24即168个小时）届满仍未补缴的，"
+            "星河云将在您欠费满7日时终止为您提供服务；同时实例将被释放。",
+            "二、 服务",
+            "1. 星河云提供7×24小时的工单服务。",
+            "",
+        ]
+    )
+    table = _table(write_contract, body)
+    freeze = [(f.value, f.citation.clause_id) for f in table.facts if f.attribute == "freeze_grace"]
+    assert freeze == [(7.0, "一.1")]
+    hours = [(f.value, f.citation.clause_id) for f in table.facts if f.attribute == "support_hours"]
+    assert hours == [("7×24", "二.1")]
+    funds = "一、 冻结\n1. 当存在如下情形之一时，星河云有权对您名下账户资金的部分或全部进行冻结：\n"
+    table = _table(write_contract, funds, "资金.txt")
+    mentions = [f for f in table.facts if f.attribute == "freeze_grace" and f.citation.doc_id == "资金.txt"]
+    assert [(f.value, f.state) for f in mentions] == [(None, "mentioned")]
+
+
+def test_sla_credit_in_a_table_cell_or_named_without_a_share(write_contract: Callable[..., Path]) -> None:
+    body = "\n".join(
+        [
+            "一、 赔偿标准",
+            "|服务可用性\t|赔偿代金券金额|",
+            "|----|--|",
+            "|服务响应时长超时|\t服务费的50%|",
+            "",
+        ]
+    )
+    cells = [f for f in _table(write_contract, body, "星河.md").facts if f.attribute == "sla_compensation"]
+    row = "服务响应时长超时|\t服务费的50%"
+    assert [(f.value, f.citation.text.strip("|\t ")) for f in cells] == [(50.0, row)]
+    credit = "一、 责任\n1. 您同意，根据SLA授予的服务Credit是星河云未能提供服务的唯一补救措施。\n"
+    table = _table(write_contract, credit, "责任.txt")
+    named = [f for f in table.facts if f.attribute == "sla_compensation" and f.citation.doc_id == "责任.txt"]
+    assert [(f.value, f.state) for f in named] == [(None, "mentioned")]
+
+
+def test_a_clause_states_a_value_once_and_deletion_not_done_is_not_deletion(
+    write_contract: Callable[..., Path],
+) -> None:
+    body = "\n".join(
+        [
+            "一、 冻结",
+            "1. 您必须在账号冻结后的30个自然日内解除冻结状态，否则星河云将删除您的数据。"
+            "如果在冻结起的30个自然日内您解除冻结状态，则服务及数据可以继续使用。",
+            "二、 到期",
+            "1. 服务到期后如仍未续费，星河云将释放您的解析实例，但不删除您的解析数据。",
+            "",
+        ]
+    )
+    table = _table(write_contract, body)
+    assert _values(table, "freeze_grace") == [30.0]
+    assert 0.0 not in _values(table, "data_retention")
