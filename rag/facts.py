@@ -175,6 +175,7 @@ class _Collector:
         self.facts: list[Fact] = []
         self.where: dict[tuple[str, str, str, str, tuple[str, ...]], tuple[int, tuple[int, int]]] = {}
         self.stated: set[tuple[str, str, str, str, str]] = set()  # doc, clause, attribute, display, scope
+        self.scopes: list[str] = []  # per fact: the product section of its clause ("" for general terms)
 
     def add(
         self, attribute: Attribute, s: Sentence, found: list[Extracted], extra: tuple[str, ...] = ()
@@ -200,19 +201,22 @@ class _Collector:
             fact = replace(fact, qualifier=qualifier, label=a.label, qualifiers=conditions, refs=refs)
             if key in self.where:
                 self.facts[self.where[key][0]] = fact
+                self.scopes[self.where[key][0]] = scope_of(clause)
                 self.where[key] = (self.where[key][0], score)
             else:
                 self.where[key] = (len(self.facts), score)
                 self.facts.append(fact)
+                self.scopes.append(scope_of(clause))
 
     def result(self) -> list[Fact]:
         """A mention without a figure is dropped where a value is read for the same attribute in the same
         document and product section: the general terms' 缓冲期 stays beside one product's 7 days."""
-        read = {(f.citation.doc_id, f.attribute, f.qualifier) for f in self.facts if f.state == "read"}
+        pairs = list(zip(self.facts, self.scopes, strict=True))
+        read = {(f.citation.doc_id, f.attribute, scope) for f, scope in pairs if f.state == "read"}
         return [
             f
-            for f in self.facts
-            if f.state == "read" or (f.citation.doc_id, f.attribute, f.qualifier) not in read
+            for f, scope in pairs
+            if f.state == "read" or (f.citation.doc_id, f.attribute, scope) not in read
         ]
 
 

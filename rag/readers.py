@@ -76,6 +76,8 @@ def _durations(reader: Reader, words: str) -> list[Quantity]:
 def _duration_fact(reader: Reader, d: Quantity, wording: str) -> Extracted:
     value_units = reader.option("value_units")
     value = d.value if not value_units or d.unit in value_units else None
+    if d.unit == "小时" and reader.option("hours_as_days"):  # 24小时届满 → 1 day, in the attribute's unit
+        value = d.value / 24
     return (value, _fill(reader.display, text=d.text, value=d.value), wording, "")
 
 

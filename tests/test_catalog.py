@@ -363,3 +363,23 @@ def test_a_clause_states_a_value_once_and_deletion_not_done_is_not_deletion(
     table = _table(write_contract, body)
     assert _values(table, "freeze_grace") == [30.0]
     assert 0.0 not in _values(table, "data_retention")
+
+
+def test_hours_of_arrears_are_the_freeze_grace_not_retention_and_a_new_fee_is_a_price_notice(
+    write_contract: Callable[..., Path],
+) -> None:
+    body = "\n".join(
+        [
+            "一、 欠费",
+            "1. 如24小时届满，您仍未成功充值并足以支付所欠服务费用的，"
+            "星河云将暂停提供服务，但仍保留您的配置信息。",
+            "二、 收费",
+            "1. 星河云不排除日后收取费用的可能，届时星河云将提前10个自然日发布公告公布收费政策。",
+            "",
+        ]
+    )
+    table = _table(write_contract, body)
+    assert _values(table, "freeze_grace") == [1.0]
+    assert _values(table, "data_retention") == []
+    assert _values(table, "termination_notice") == []
+    assert _values(table, "price_change_notice") == [10.0]
