@@ -57,6 +57,7 @@ eval: $(STAMP) ## measure retrieval and answers with baselines; fails on a regre
 	$(BIN)/python -m evals.conversations --split dev
 	$(BIN)/python -m evals.conversations --split heldout
 	$(BIN)/python -m evals.paraphrase
+	$(BIN)/python -m evals.question_topics
 
 bench: $(STAMP) ## build, search, ask and load benchmarks with peers (about 12 minutes)
 	$(BIN)/python -m evals.bench

@@ -136,3 +136,37 @@ def verified_vectors(build: Path | None, manifest: Manifest | None, embedder: Em
     except (OSError, ValueError, KeyError):
         return {}
     return {key: vectors[i] for i, key in enumerate(keys)} if len(keys) == len(vectors) else {}
+
+
+def write_queries(build: Path, queries: tuple[str, ...], embedder: Embedder) -> None:
+    """Store ``queries`` and their query vectors in a build being written (nothing when there are none)."""
+    if queries:
+        (build / "queries.json").write_text(json.dumps(list(queries), ensure_ascii=False), encoding="utf-8")
+        np.save(build / "queries.npy", np.asarray(embedder.encode_queries(list(queries)), dtype=np.float32))
+
+
+def stored_queries(build: Path | None) -> tuple[str, ...]:
+    """The query texts a build stored vectors of (none for an older build)."""
+    path = build / "queries.json" if build is not None else None
+    if path is None or not path.exists():
+        return ()
+    try:
+        return tuple(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError):
+        return ()
+
+
+def swap_current(index_dir: Path, build: Path) -> None:
+    """Point ``current`` at ``build`` atomically, then drop builds older than the previous one."""
+    link = index_dir / "current"
+    tmp = index_dir / f".current-{uuid.uuid4().hex[:8]}"
+    os.symlink(os.path.relpath(build, index_dir), tmp)
+    os.replace(tmp, link)
+    builds = sorted(
+        (p for p in (index_dir / "builds").iterdir() if p.is_dir() and not p.name.startswith(".")),
+        key=lambda p: p.stat().st_mtime,
+    )
+    # Keep the new build and the one before it: a reader that resolved the old link can finish loading.
+    for old in builds[:-2]:
+        if old != build:
+            shutil.rmtree(old, ignore_errors=True)

@@ -14,6 +14,8 @@ Layout of ``RAG_INDEX_DIR``::
     builds/<id>/vector_keys.json    hash of (model, text) per row, to reuse vectors in the next build
     builds/<id>/faiss.index         exact inner product, or HNSW above the size threshold
     builds/<id>/bm25/               bm25s index over jieba tokens (bm25_sentences/ for sentences)
+    builds/<id>/queries.json        texts the read path asked to have embedded as queries (its example
+    builds/<id>/queries.npy         questions) and their query vectors, so it never embeds them at start
     vector-cache/<model>/*.npz      vectors as they are computed, keyed by hash of (model, text): a killed
                                     run resumes instead of starting over (compacted after each build)
     .lock, .lock.owner              one writer at a time; the owner file says who holds the lock
@@ -31,11 +33,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,7 +47,16 @@ from core.protocols import Embedder
 from core.records import Clause, Document, Heading, Provider
 from core.text import strip_markup
 from index.corpus import Corpus, build_corpus
-from index.durable import IndexBusy, VectorCache, WriterLock, clean_stale, verified_vectors
+from index.durable import (
+    IndexBusy,
+    VectorCache,
+    WriterLock,
+    clean_stale,
+    stored_queries,
+    swap_current,
+    verified_vectors,
+    write_queries,
+)
 from index.e5_wheel import sha256_file
 from index.load import LoadError
 from index.manifest import (
@@ -183,6 +193,7 @@ def _write_build(
     all_vectors: np.ndarray,
     index_kind: str,
     embedder: Embedder,
+    queries: tuple[str, ...] = (),
 ) -> None:
     """Write every artifact of a build into ``work``, the manifest (with their checksums) last."""
     import faiss
@@ -207,6 +218,7 @@ def _write_build(
     build_bm25(sentence_tokens).save(str(work / "bm25_sentences"), show_progress=False)
     _write_json(work / "idf.json", compute_idf(token_lists))
     _write_json(work / "errors.json", [str(e) for e in corpus.errors])
+    write_queries(work, queries, embedder)
     files = {doc_id: doc.content_hash for doc_id, doc in corpus.documents.items()}
     Manifest(
         format=FORMAT_VERSION,
@@ -240,9 +252,11 @@ def build_index(
     allow_symlinks: bool = False,
     lock_timeout: float = 600.0,
     on_wait: Callable[[str], None] | None = None,
+    queries: Sequence[str] = (),
 ) -> BuildReport:
     """Build the index for every contract in ``contracts_dir`` into ``index_dir``, atomically, one writer at
-    a time (:class:`IndexBusy` after ``lock_timeout`` seconds of waiting; ``on_wait`` hears who holds it)."""
+    a time (:class:`IndexBusy` after ``lock_timeout`` seconds of waiting; ``on_wait`` hears who holds it).
+    ``queries``: texts to store query vectors of beside the index (``SearchIndex.queries``)."""
     index_dir.mkdir(parents=True, exist_ok=True)
     with WriterLock(index_dir, lock_timeout, on_wait):
         clean_stale(index_dir)
@@ -257,6 +271,7 @@ def build_index(
             force=force,
             batch_size=batch_size,
             allow_symlinks=allow_symlinks,
+            queries=tuple(queries),
         )
 
 
@@ -272,6 +287,7 @@ def _build_locked(
     force: bool,
     batch_size: int,
     allow_symlinks: bool,
+    queries: tuple[str, ...] = (),
 ) -> BuildReport:
     started = time.perf_counter()
     corpus = build_corpus(contracts_dir, max_bytes, allow_symlinks=allow_symlinks)
@@ -291,6 +307,7 @@ def _build_locked(
         and not (added or removed or changed)
         and old.index_kind == choose_kind(kind, old.counts.get("vectors", -1), ann_threshold)
         and incompatibility(old, embedder, build=old_build) is None  # every artifact's checksum too
+        and stored_queries(old_build) == queries
     )
     if reusable and old_build is not None:
         seconds = time.perf_counter() - started
@@ -309,7 +326,7 @@ def _build_locked(
     work = builds / f".tmp-{build_id}"
     work.mkdir()
     try:
-        _write_build(work, corpus, vectors, all_vectors, index_kind, embedder)
+        _write_build(work, corpus, vectors, all_vectors, index_kind, embedder, queries)
         final = builds / build_id
         work.rename(final)
     except BaseException:
@@ -320,7 +337,7 @@ def _build_locked(
         raise IndexBusy(
             "another index run swapped in a newer build while this one ran; run `rag index` again"
         )
-    _swap(index_dir, final)
+    swap_current(index_dir, final)
     store.compact(vectors.keys, all_vectors)
     return BuildReport(
         final,
@@ -346,22 +363,6 @@ def _nothing_readable(errors: tuple[LoadError, ...]) -> str:
 
 def _provider_words(providers: dict[str, Provider]) -> list[str]:
     return sorted({name for p in providers.values() for name in (p.name, *p.aliases) if len(name) >= 2})
-
-
-def _swap(index_dir: Path, build: Path) -> None:
-    """Point ``current`` at ``build`` atomically, then drop builds older than the previous one."""
-    link = index_dir / "current"
-    tmp = index_dir / f".current-{uuid.uuid4().hex[:8]}"
-    os.symlink(os.path.relpath(build, index_dir), tmp)
-    os.replace(tmp, link)
-    builds = sorted(
-        (p for p in (index_dir / "builds").iterdir() if p.is_dir() and not p.name.startswith(".")),
-        key=lambda p: p.stat().st_mtime,
-    )
-    # Keep the new build and the one before it: a reader that resolved the old link can finish loading.
-    for old in builds[:-2]:
-        if old != build:
-            shutil.rmtree(old, ignore_errors=True)
 
 
 def index_exists(index_dir: Path) -> bool:
@@ -410,6 +411,8 @@ def load_index(index_dir: Path, embedder: Embedder, verify: bool = True) -> Sear
         bm25 = bm25s.BM25.load(str(build / "bm25"), show_progress=False)
         sentence_bm25 = bm25s.BM25.load(str(build / "bm25_sentences"), show_progress=False)
         idf = json.loads((build / "idf.json").read_text(encoding="utf-8"))
+        queries = stored_queries(build)
+        query_vectors = np.load(build / "queries.npy") if queries else None
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
         raise IndexLoadError(
             f"index in {build} cannot be read ({type(exc).__name__}: {exc}); {FIX}"
@@ -438,4 +441,6 @@ def load_index(index_dir: Path, embedder: Embedder, verify: bool = True) -> Sear
         sentence_bm25,
         tokenizer,
         idf,
+        queries,
+        query_vectors,
     )

@@ -46,6 +46,8 @@ class SearchIndex:
     sentence_bm25: Any
     tokenizer: ChineseTokenizer
     idf: dict[str, float]
+    queries: tuple[str, ...] = ()  # texts the read path had embedded as queries at build time …
+    query_vectors: np.ndarray | None = None  # … and their vectors (one row each)
     # Derived in __post_init__: clause row -> its sentence rows, and (doc_id, clause_id) -> clause.
     sentence_rows: dict[int, list[int]] = field(default_factory=dict, init=False, repr=False)
     _by_id: dict[tuple[str, str], Clause] = field(default_factory=dict, init=False, repr=False)

@@ -20,7 +20,15 @@ from index.textproc import ChineseTokenizer
 from rag.facts import ATTRIBUTES, GENERIC_SELF, FactTable
 from rag.rerank import Reranker, candidate_features
 from rag.retrieve import without_names
-from rag.understand import QUESTION_FILLER, Analysis, asked_types, normalise, verdict, with_history
+from rag.topics import QuestionTopics, inferred_topic
+from rag.understand import (
+    QUESTION_FILLER,
+    Analysis,
+    asked_types,
+    normalise,
+    verdict,
+    with_history,
+)
 
 SHORT_CLAUSE = 120
 #: A list lead-in is quoted with its items: at most this many characters inside a clause, or item clauses.
@@ -96,8 +104,10 @@ class Composer:
         min_dense: float = 0.9,
         reranker: Reranker | None = None,
         clauses: Sequence[Clause] = (),
+        topics: QuestionTopics | None = None,
     ) -> None:
         self.reranker = reranker
+        self.topics = topics
         self.clause_of = {(c.doc_id, c.clause_id): c for c in clauses}
         self.children: dict[tuple[str, str], list[Clause]] = {}  # a clause's items: the clauses under it
         for row, clause in enumerate(clauses):
@@ -379,12 +389,18 @@ class Composer:
             corpus = "、".join(self.table.providers)
             text = f"已收录的合同中没有{names}的合同，无法回答。已收录的服务商：{corpus}。"
             return Answer(asked, text, True, analysis.intent, ())
+        inferred = inferred_topic(self.topics, query, analysis, self.retriever, self.table)
+        if not analysis.attributes and inferred.attributes and len(analysis.providers) != 1:
+            analysis = inferred  # a comparison across providers needs the fact table
         if analysis.attributes:  # a topic the fact table covers: its facts
             answer = self._from_facts(query, analysis)
             if answer is not None and analysis.intent in ("lookup", "yes_no", "open"):
                 answer = self._closer_clause(query, analysis, answer)
         else:
             answer = self._extractive(query, analysis)
+            if answer is None and inferred.attributes:  # nothing clear found: the classifier's topic
+                analysis = inferred
+                answer = self._from_facts(query, analysis)
         note = "".join(
             f"（{n}）"
             for n in (

@@ -20,6 +20,8 @@ from rag.facts import FactTable, Sentence, build_table
 from rag.rerank import load_reranker
 from rag.retrieve import HybridRetriever, Mode, provider_names_in, resolve_provider
 from rag.settings import Settings
+from rag.topics import QuestionTopics, load_bank, training_set
+from rag.understand import normalise
 
 #: Any question works; it only has to go through every stage once.
 WARM_UP_QUESTION = "数据保留多久？"
@@ -53,8 +55,11 @@ class Pipeline:
 
     def warm(self) -> None:
         """Load the model and answer one question end to end (tokeniser, classifier, caches), so the first
-        real question is answered at full speed: the API and the UI call this before they say ready."""
+        real question is answered at full speed: the API and the UI call this before they say ready.
+        The question classifier is trained here too (a question its words do not place would wait for it)."""
         self.ask(WARM_UP_QUESTION)
+        if self.composer.topics is not None:
+            self.composer.topics.train()
 
     def clauses_of(self, doc_id: str) -> list[Clause]:
         return [c for c in self.index.clauses if c.doc_id == doc_id]
@@ -101,6 +106,7 @@ def build(
         allow_symlinks=settings.allow_symlinks,
         lock_timeout=settings.index_lock_timeout,
         on_wait=lambda message: print(message, file=sys.stderr, flush=True),
+        queries=bank_questions()[0],
     )
 
 
@@ -130,6 +136,24 @@ def composer_for(index: SearchIndex, retriever: HybridRetriever, table: FactTabl
         idf=index.idf,
         reranker=load_reranker(),
         clauses=index.clauses,
+        topics=question_topics(index, retriever),
+    )
+
+
+def bank_questions() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The question classifier's training questions (normalised) and their topics: the example bank and
+    the catalog's examples. ``rag index`` stores their query vectors with the index."""
+    texts, labels = training_set(load_bank())
+    return tuple(normalise(t) for t in texts), tuple(labels)
+
+
+def question_topics(index: SearchIndex, retriever: HybridRetriever) -> QuestionTopics:
+    """The question classifier in the retriever's model, over the vectors the index stored (computed on
+    first use instead when the bank changed since the index was built)."""
+    texts, labels = bank_questions()
+    stored = index.query_vectors if index.queries == texts else None
+    return QuestionTopics(
+        texts, labels, retriever.embedder.encode_queries, vectors=stored, vector_of=retriever.query_vector
     )
 
 

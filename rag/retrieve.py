@@ -119,6 +119,10 @@ class HybridRetriever:
             "weighted": self._weighted,
         }
 
+    def query_vector(self, text: str) -> np.ndarray:
+        """The query's vector (cached: the composer's question classifier and search share it)."""
+        return self._query_vector(text)
+
     def _query_vector(self, text: str) -> np.ndarray:
         with self._query_lock:
             cached = self._query_vectors.get(text)

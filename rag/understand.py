@@ -194,7 +194,7 @@ def documents_named(question: str, providers: Collection[Provider]) -> tuple[str
     return tuple(found)
 
 
-def _ordered(question: str, keys: list[str]) -> tuple[str, ...]:
+def ordered_attributes(question: str, keys: list[str]) -> tuple[str, ...]:
     """A topic's attributes, the one the question points at first: by how many of its own question words it
     says (SLA没达标拿多少代金券 → the compensation before the availability), then by the answer type asked."""
     lowered, wanted = question.lower(), asked_types(question)
@@ -211,7 +211,9 @@ def analyze(question: str, providers: Collection[Provider]) -> Analysis:
     known = {n for p in providers for n in p.names}
     unknown = tuple(o for o in OTHER_PROVIDERS if o in question and not any(o in k or k in o for k in known))
     topic = _topic(question)
-    attributes = _ordered(question, [k for k, a in ATTRIBUTES.items() if a.topic == topic]) if topic else ()
+    attributes = (
+        ordered_attributes(question, [k for k, a in ATTRIBUTES.items() if a.topic == topic]) if topic else ()
+    )
     cues = {k: bool(p.search(question)) for k, p in _INTENT.items()}
     direction = "max" if cues["superlative_max"] else "min" if cues["superlative_min"] else None
     if unknown and not named:

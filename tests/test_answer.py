@@ -254,3 +254,49 @@ def test_a_clause_without_the_value_asked_for_never_replaces_the_fact(tmp_path: 
     answer = composer.ask("流明云逾期付款的违约金怎么算？")
     check_citations(answer, composer)
     assert answer.citations[0].clause_id == "一.1" and "0.1%" in answer.answer
+
+
+class _StubTopics:
+    """A question classifier that always names one topic."""
+
+    def __init__(self, topic: str) -> None:
+        self.asked: list[str] = []
+        self._topic = topic
+
+    def topic(self, question: str) -> tuple[str | None, float]:
+        self.asked.append(question)
+        return self._topic, 0.9
+
+
+def test_the_classifiers_topic_counts_only_where_a_retrieved_clause_holds_such_a_fact(tmp_path: Path) -> None:
+    """A question across providers in words no question word covers gets the fact table's answer for the
+    classifier's topic, saying how it was read — but only when a clause found for it holds a fact of that
+    topic; a question about one provider keeps the clause that says most of it."""
+    folder = tmp_path / "contracts"
+    folder.mkdir()
+    (folder / "starry.txt").write_text(
+        "星河云服务协议\n本协议是杭州星河数据科技有限公司（以下简称“星河云”）与您订立的协议。\n"
+        "一、 数据\n1. 服务到期后，星河云将继续保存您的数据 90 个自然日，逾期删除。\n",
+        encoding="utf-8",
+    )
+    (folder / "lumen.txt").write_text(
+        "流明云服务协议\n本协议是杭州流明数据科技有限公司（以下简称“流明云”）与您订立的协议。\n"
+        "一、 数据\n1. 服务到期后，流明云将继续保存您的数据 30 个自然日，届满后删除。\n",
+        encoding="utf-8",
+    )
+    composer = composer_for(folder, tmp_path / "index")
+    question = "服务到期后我的东西还在吗？"
+    assert analyze(normalise(question), composer.providers).topic is None  # no question word says it
+    composer.topics = _StubTopics("data_retention")  # type: ignore[assignment]
+    answer = composer.ask(question)
+    check_citations(answer, composer)
+    assert "理解为问：合同终止后的数据保留期" in answer.answer
+    assert {c.provider for c in answer.citations} == {"星河云", "流明云"}
+    assert "90" in answer.answer and "30" in answer.answer
+    composer.topics = _StubTopics("late_fee")  # type: ignore[assignment]
+    disagreed = composer.ask(question)  # no clause found for it holds a late fee: not taken
+    assert "理解为问" not in disagreed.answer and "滞纳金" not in disagreed.answer
+    composer.topics = _StubTopics("data_retention")  # type: ignore[assignment]
+    one = composer.ask("星河云服务到期后我的东西还在吗？")
+    check_citations(one, composer)
+    assert "理解为问" not in one.answer and one.citations[0].clause_id == "一.1"
