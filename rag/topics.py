@@ -34,7 +34,7 @@ from rag.understand import Analysis, ordered_attributes
 BANK_FILE = Path(str(files("rag") / "question_bank.jsonl"))
 NONE = "none"
 #: Regularisation and the probability a topic needs; leave-one-style-out on the bank (python -m
-#: evals.question_topics): at 0.5, 0.76 of in-catalog questions get a topic, 0.997 of them the right one,
+#: evals.question_topics): at 0.5, 0.75 of in-catalog questions get a topic, 0.993 of them the right one,
 #: and no off-catalog question gets one.
 C = 100.0
 THRESHOLD = 0.5
