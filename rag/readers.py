@@ -9,7 +9,7 @@ a value the contract does not state is never guessed.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -259,3 +259,16 @@ READERS: dict[str, Callable[[Reader, Text], list[Extracted]]] = {
     "hours": read_hours,
     "tier": read_tier,
 }
+
+
+def in_tier(qualifier: str, values: Sequence[float]) -> bool | None:
+    """Whether an SLA tier (``95%–99%``, ``低于 95%``, ``不低于 99%``) holds one of ``values``; None when the
+    qualifier is no tier."""
+    bounds = re.fullmatch(r"(?:(低于|不低于) )?([\d.]+)%(?:–([\d.]+)%)?", qualifier)
+    if bounds is None:
+        return None
+    word, first, second = bounds.groups()
+    low, high = float(first), float(second) if second else None
+    if high is not None:
+        return any(low <= v < high for v in values)
+    return any((v < low) if word == "低于" else (v >= low) for v in values)

@@ -300,3 +300,27 @@ def test_the_classifiers_topic_counts_only_where_a_retrieved_clause_holds_such_a
     one = composer.ask("星河云服务到期后我的东西还在吗？")
     check_citations(one, composer)
     assert "理解为问" not in one.answer and one.citations[0].clause_id == "一.1"
+
+
+def test_an_answer_states_a_few_facts_per_contract_and_the_tier_a_stated_figure_falls_in(
+    tmp_path: Path,
+) -> None:
+    """General terms first, at most FACTS_SHOWN per contract, the rest counted (cited nowhere); a question
+    that states an availability gets the tier holding it, not every tier."""
+    composer = lumen_composer(
+        tmp_path,
+        "一、 服务可用性\n"
+        "1. 流明云承诺服务可用性不低于99.9%。\n"
+        "二、 赔偿标准\n"
+        "| 服务可用性 | 赔偿代金券金额 |\n|---|---|\n"
+        "|低于99.9%但等于或高于99%|月度服务费的10%|\n"
+        "|低于99%但等于或高于95%|月度服务费的25%|\n"
+        "|低于95%但等于或高于90%|月度服务费的50%|\n"
+        "|低于90%|月度服务费的100%|\n",
+    )
+    tier = composer.ask("流明云某个月可用性只有96%，能拿到多少赔偿？")
+    check_citations(tier, composer)
+    assert "25%" in tier.answer and "10%" not in tier.answer and "100%" not in tier.answer
+    every = composer.ask("流明云的SLA赔偿标准是什么？")
+    check_citations(every, composer)
+    assert len(every.citations) == 3 and "另有 2 条针对具体产品或情形的约定" in every.answer

@@ -24,6 +24,7 @@ from index.e5_wheel import (
     ONNX_DIR,
     ONNX_FILE,
     ONNX_MODEL_NAME,
+    ONNX_WORDS,
     WEIGHTS_SHA256,
     export_onnx,
     onnx_is_sound,
@@ -102,22 +103,25 @@ def _torch_vectors(folder: Path, texts: list[str]) -> np.ndarray:
     return np.stack(rows)
 
 
-def test_export_records_the_sha256_of_graph_and_weights(tiny: Path) -> None:
+def test_export_records_the_sha256_of_graph_weights_and_token_embeddings(tiny: Path) -> None:
     onnx_dir = tiny / ONNX_DIR
     lines = (onnx_dir / ONNX_DIGESTS).read_text(encoding="utf-8").splitlines()
     recorded = {name: digest for digest, name in (line.split("  ") for line in lines)}
-    assert recorded == {name: sha256_file(onnx_dir / name) for name in (ONNX_FILE, ONNX_DATA)}
+    assert recorded == {name: sha256_file(onnx_dir / name) for name in (ONNX_FILE, ONNX_DATA, ONNX_WORDS)}
     assert onnx_is_sound(tiny)
     assert not list(onnx_dir.glob(".export-*"))  # the work folder is gone
 
 
-def test_graph_takes_ids_and_mask_and_gives_the_last_hidden_state(tiny: Path) -> None:
+def test_graph_takes_embedded_tokens_and_mask_and_gives_the_last_hidden_state(tiny: Path) -> None:
+    """The token embedding matrix is not in the graph: it is the memory-mapped .npy beside it."""
     import onnxruntime as ort
 
     session = ort.InferenceSession(str(tiny / ONNX_DIR / ONNX_FILE), providers=["CPUExecutionProvider"])
-    assert [i.name for i in session.get_inputs()] == ["input_ids", "attention_mask"]
+    assert [i.name for i in session.get_inputs()] == ["inputs_embeds", "attention_mask"]
+    words = np.load(tiny / ONNX_DIR / ONNX_WORDS, mmap_mode="r")
+    assert words.dtype == np.float32 and words.shape[1] == session.get_inputs()[0].shape[2]
     assert [o.name for o in session.get_outputs()] == ["last_hidden_state"]
-    for shape in (session.get_inputs()[0].shape, session.get_outputs()[0].shape[:2]):
+    for shape in (session.get_inputs()[0].shape[:2], session.get_outputs()[0].shape[:2]):
         assert all(isinstance(axis, str) for axis in shape)  # batch and sequence are dynamic
 
 
@@ -285,7 +289,7 @@ def test_bundled_onnx_matches_sentence_transformers_on_contract_text(
     assert cosines.min() >= 0.9999, cosines.min()
     tokenizer = oracle._load().tokenizer
     for text in [*documents[::10], over_limit, *questions[::10]]:
-        ours = onnx._load()[1].encode("passage: " + text).ids
+        ours = onnx._load()[1].encode_ids(["passage: " + text])[0]
         assert ours == tokenizer("passage: " + text, truncation=True, max_length=512)["input_ids"]
 
 
