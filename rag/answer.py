@@ -396,18 +396,21 @@ class Composer:
             corpus = "、".join(self.table.providers)
             text = f"已收录的合同中没有{names}的合同，无法回答。已收录的服务商：{corpus}。"
             return Answer(asked, text, True, analysis.intent, ())
-        inferred = inferred_topic(self.topics, query, analysis, self.retriever, self.table)
-        if not analysis.attributes and inferred.attributes and len(analysis.providers) != 1:
-            analysis = inferred  # a comparison across providers needs the fact table
+        guess = None  # the classifier's reading, asked only where it is used (it embeds the question)
+        if not analysis.attributes and len(analysis.providers) != 1:
+            guess = inferred_topic(self.topics, query, analysis, self.retriever, self.table)
+            analysis = guess  # a comparison across providers needs the fact table (unchanged if no topic)
         if analysis.attributes:  # a topic the fact table covers: its facts
             answer = self._from_facts(query, analysis)
             if answer is not None and analysis.intent in ("lookup", "yes_no", "open"):
                 answer = self._closer_clause(query, analysis, answer)
         else:
             answer = self._extractive(query, analysis)
-            if answer is None and inferred.attributes:  # nothing clear found: the classifier's topic
-                analysis = inferred
-                answer = self._from_facts(query, analysis)
+            if answer is None:  # nothing clear found: the classifier's topic, if it has one
+                guess = guess or inferred_topic(self.topics, query, analysis, self.retriever, self.table)
+                if guess.attributes:
+                    analysis = guess
+                    answer = self._from_facts(query, analysis)
         note = "".join(
             f"（{n}）"
             for n in (
