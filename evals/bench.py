@@ -38,6 +38,7 @@ from evals.dataset import DATA, load_questions
 from index.corpus import build_corpus
 from index.embed import HashingEmbedder
 from index.store import build_index, load_index
+from index.structures import set_search_threads
 from rag.retrieve import MODES, HybridRetriever, provider_names_in
 from rag.settings import BUNDLED_CONTRACTS, Settings
 
@@ -217,6 +218,7 @@ def bench_bundled(settings: Settings, repeats: int) -> dict[str, Any]:
         report = build_index(BUNDLED_CONTRACTS, Path(tmp), embedder)
         texts = report.embedded
         index = load_index(Path(tmp), embedder)
+    set_search_threads(settings.search_threads)
     retriever = HybridRetriever(index, embedder, fusion=settings.fusion, rrf_k=settings.rrf_k)
     corpus_texts = {d: doc.text for d, doc in index.documents.items()}
     questions = [q.question for q in load_questions(corpus_texts)]
@@ -239,6 +241,65 @@ def bench_bundled(settings: Settings, repeats: int) -> dict[str, Any]:
         "latency_including_query_embedding": latency,
         "peak_rss_mb": peak_rss_mb(),
     }
+
+
+#: A neighbour: a process keeping one core busy (the other core is the bench's).
+BURNER = "while True:\n    pass"
+
+
+def _vector_times(fn: Callable[[np.ndarray], Any], queries: np.ndarray, repeats: int) -> dict[str, float]:
+    for q in queries[:5]:
+        fn(q)
+    samples = []
+    for _ in range(repeats):
+        for q in queries:
+            started = time.perf_counter()
+            fn(q)
+            samples.append((time.perf_counter() - started) * 1000)
+    return percentiles(samples)
+
+
+def bench_noisy(settings: Settings, repeats: int, n_vectors: int = 264_000) -> dict[str, Any]:
+    """Warm hybrid search on the bundled corpus, and FAISS flat (1 and 2 OpenMP threads) against numpy brute
+    force over ``n_vectors`` random unit vectors, each quiet and with a neighbour burning one core."""
+    import subprocess
+
+    import faiss
+
+    from rag.pipeline import open_pipeline
+
+    rng = np.random.default_rng(3)
+    vectors = rng.standard_normal((n_vectors, 384), dtype=np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    flat = faiss.IndexFlatIP(384)
+    flat.add(vectors)
+    queries = vectors[rng.choice(n_vectors, 50, replace=False)]
+    pipeline = open_pipeline(settings, progress=False)
+    texts = {d: doc.text for d, doc in pipeline.index.documents.items()}
+    questions = [q.question for q in load_questions(texts)]
+    rows: dict[str, dict[str, float]] = {}
+    for condition in ("quiet", "one core busy"):
+        burner = subprocess.Popen([sys.executable, "-c", BURNER]) if condition != "quiet" else None
+        try:
+            time.sleep(0.5 if burner else 0)
+            for threads in (1, 2):
+                set_search_threads(threads)
+                rows[f"{condition}: FAISS flat, {threads} thread(s)"] = _vector_times(
+                    lambda q: flat.search(q.reshape(1, -1), 100), queries, repeats
+                )
+            rows[f"{condition}: numpy brute force"] = _vector_times(
+                lambda q: np.argpartition(-(vectors @ q), 100)[:100], queries, repeats
+            )
+            set_search_threads(settings.search_threads)
+            pipeline.retriever._query_vectors.clear()
+            rows[f"{condition}: ours hybrid, bundled corpus (query embedding included)"] = timed(
+                lambda q: pipeline.retriever.search(q, 5), questions, repeats
+            )
+        finally:
+            if burner is not None:
+                burner.kill()
+                burner.wait()
+    return {"vectors": n_vectors, "search_threads": settings.search_threads, "latency": rows}
 
 
 def synthetic_contracts(folder: Path, clauses: int, per_file: int = 1000, seed: int = 7) -> int:
@@ -275,6 +336,7 @@ def bench_synthetic(n_clauses: int, repeats: int, kind: str) -> dict[str, Any]:
     rng = np.random.default_rng(11)
     queries = [str(s)[:30] for s in rng.choice(sentences, size=100)]
     embedder = CachedQueries(HashingEmbedder())
+    set_search_threads(Settings().search_threads)
     retriever = HybridRetriever(index, embedder)
     latency = {
         f"ours {mode}": timed(search_fn(retriever, mode, 10), queries, repeats, warmup=None) for mode in MODES
@@ -284,7 +346,7 @@ def bench_synthetic(n_clauses: int, repeats: int, kind: str) -> dict[str, Any]:
         latency[name] = timed(fn, queries, 1 if "rank-bm25" in name else repeats, warmup=None)
     return {
         "clauses": report.clauses,
-        "vectors": int(index.faiss.ntotal),
+        "vectors": len(index.all_vectors),
         "index_kind": index.manifest.index_kind,
         "build_seconds": round(build_s, 1),
         "rank_bm25_build_seconds": peer_build_seconds,
@@ -415,6 +477,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--cold-runs", type=int, default=3, help="cold starts per encoder, ONNX vs torch (0 to skip)"
     )
+    parser.add_argument(
+        "--noisy",
+        type=int,
+        default=1,
+        help="1: repeat warm search with a neighbour burning a core (0 to skip)",
+    )
     parser.add_argument("--probe-encoder", help=argparse.SUPPRESS)  # internal: one encoder's warm probe
     args = parser.parse_args(argv)
     if args.probe_encoder:
@@ -450,6 +518,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"search at {s['clauses']} clauses ({kind}), query embedding excluded",
                 s["latency_excluding_query_embedding"],
             )
+    if args.noisy:
+        result["noisy"] = bench_noisy(settings, args.repeats)
+        print_table(
+            f"noisy neighbour: {result['noisy']['vectors']} random vectors (k = 100) and the bundled corpus",
+            result["noisy"]["latency"],
+        )
     if args.clients:
         load = bench_load(settings, args.clients, args.load_seconds)
         result["load"] = load

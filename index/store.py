@@ -405,8 +405,9 @@ def load_index(index_dir: Path, embedder: Embedder, verify: bool = True) -> Sear
         documents, providers, clauses, headings = _read_records(build)
         all_vectors = np.load(build / "vectors.npy")
         sentence_owner = np.load(build / "sentence_owner.npy")
-        faiss_index: Any = faiss.read_index(str(build / "faiss.index"))
+        faiss_index: Any = None  # a flat build is searched by one matrix product over all_vectors
         if manifest.index_kind == "hnsw":
+            faiss_index = faiss.read_index(str(build / "faiss.index"))
             faiss_index.hnsw.efSearch = HNSW_EF_SEARCH
         bm25 = bm25s.BM25.load(str(build / "bm25"), show_progress=False)
         sentence_bm25 = bm25s.BM25.load(str(build / "bm25_sentences"), show_progress=False)
@@ -418,7 +419,8 @@ def load_index(index_dir: Path, embedder: Embedder, verify: bool = True) -> Sear
             f"index in {build} cannot be read ({type(exc).__name__}: {exc}); {FIX}"
         ) from None
     vectors, sentence_vectors = all_vectors[: len(clauses)], all_vectors[len(clauses) :]
-    if len(sentence_vectors) != len(sentence_owner) or faiss_index.ntotal != len(all_vectors):
+    wrong_ann = faiss_index is not None and faiss_index.ntotal != len(all_vectors)
+    if len(sentence_vectors) != len(sentence_owner) or wrong_ann:
         raise IndexLoadError(f"index in {build} is inconsistent (vectors vs clauses); {FIX}")
     if len(vectors) and vectors.shape[1] != manifest.model.dim:
         raise IndexLoadError(

@@ -41,7 +41,7 @@ class SearchIndex:
     vectors: np.ndarray
     sentence_vectors: np.ndarray
     sentence_owner: np.ndarray  # (m, 2): clause row, sentence position
-    faiss: Any
+    faiss: Any  # the HNSW index; None for a flat build (searched exactly with numpy over all_vectors)
     bm25: Any
     sentence_bm25: Any
     tokenizer: ChineseTokenizer
@@ -80,6 +80,13 @@ def choose_kind(kind: IndexKind, count: int, threshold: int = ANN_THRESHOLD) -> 
     if kind == "auto":
         return "hnsw" if count > threshold else "flat"
     return kind
+
+
+def set_search_threads(threads: int) -> None:
+    """FAISS's OpenMP threads for this process (searches and builds)."""
+    import faiss
+
+    faiss.omp_set_num_threads(threads)
 
 
 def build_faiss(vectors: np.ndarray, kind: str) -> Any:

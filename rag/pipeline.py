@@ -14,7 +14,7 @@ from core.protocols import Embedder
 from core.records import Answer, Clause, Heading, Hit
 from index.embed import make_embedder, progress_bar
 from index.store import BuildReport, build_index, index_exists, load_index
-from index.structures import SearchIndex
+from index.structures import SearchIndex, set_search_threads
 from rag.answer import Composer
 from rag.facts import FactTable, Sentence, build_table
 from rag.rerank import load_reranker
@@ -173,6 +173,7 @@ def open_pipeline(
     if update or (build_if_missing and not index_exists(settings.index_dir)):
         report = build(settings, embedder, progress=progress)  # incremental: only what changed
     index = load_index(settings.index_dir, embedder)
+    set_search_threads(settings.search_threads)
     retriever = HybridRetriever(
         index, embedder, fusion=settings.fusion, rrf_k=settings.rrf_k, weight=settings.fusion_weight
     )

@@ -152,17 +152,17 @@ class HybridRetriever:
         paragraph about something else) matches that sentence far better than the whole.
         """
         index = self.index
-        if not filtered:  # FAISS over every clause and sentence vector
+        if index.faiss is not None and not filtered:  # HNSW over every clause and sentence vector
             total = index.faiss.ntotal
             scores, ids = index.faiss.search(query_vec.reshape(1, -1), min(4 * n, total))
             found = [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
-        else:  # a provider's share of the vectors, scored exactly
-            vector_rows = np.flatnonzero(mask[self._vector_owner] > 0)
-            if not len(vector_rows):
+        else:  # exact scores: every vector of a flat build (one matrix product), or a provider's share
+            rows = np.flatnonzero(mask[self._vector_owner] > 0) if filtered else None
+            sims = index.all_vectors @ query_vec if rows is None else index.all_vectors[rows] @ query_vec
+            if not len(sims):
                 return {}
-            sims = index.all_vectors[vector_rows] @ query_vec
             top = np.argpartition(-sims, min(4 * n, len(sims) - 1))[: 4 * n]
-            found = [(int(vector_rows[i]), float(sims[i])) for i in top]
+            found = [(int(i if rows is None else rows[i]), float(sims[i])) for i in top]
         best: dict[int, float] = {}
         for vector_row, score in found:
             clause_row = int(self._vector_owner[vector_row])

@@ -55,6 +55,13 @@ class Settings(BaseSettings):
         le=256,
         description="ONNX Runtime threads per document batch while indexing (bundled:e5-small).",
     )
+    search_threads: int = Field(
+        default=1,
+        ge=1,
+        le=256,
+        description="FAISS (OpenMP) threads per search: one query's scan is short, and spare threads spin "
+        "for cores a neighbour is using.",
+    )
     fusion: Literal["rrf", "weighted"] = Field(
         default="rrf", description="How dense and BM25 rankings merge."
     )
