@@ -12,7 +12,8 @@ Layout of ``RAG_INDEX_DIR``::
     builds/<id>/vectors.npy         float32, L2-normalised: one row per clause, then one per sentence of
                                     each multi-sentence clause (sentence_owner.npy maps those rows back)
     builds/<id>/vector_keys.json    hash of (model, text) per row, to reuse vectors in the next build
-    builds/<id>/faiss.index         exact inner product, or HNSW above the size threshold
+    builds/<id>/faiss.index         HNSW above the size threshold (loaded); below it a flat index, not
+                                    loaded: a flat build is searched with one numpy product
     builds/<id>/bm25/               bm25s index over jieba tokens (bm25_sentences/ for sentences)
     builds/<id>/queries.json        texts the read path asked to have embedded as queries (its example
     builds/<id>/queries.npy         questions) and their query vectors, so it never embeds them at start

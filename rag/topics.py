@@ -3,10 +3,10 @@ nothing: a classifier trained on the example bank.
 
 The bank (``rag/question_bank.jsonl``) is data: per catalog topic and per style (colloquial, terse keywords,
 long-winded, mixed English, typos / 繁體) example questions, plus questions about no catalog topic
-(``none``); the catalog's own ``examples`` join it. Features are
-the bundled model's query vectors of the questions, the model a multinomial logistic regression, trained when
-first needed (tens of milliseconds when the index stored the bank's vectors), so opening the pipeline costs
-nothing.
+(``none``); the catalog's own ``examples`` join it. Features are the retriever's model's query vectors of
+the questions (``rag index`` stores them with the index), the model a multinomial logistic regression,
+fitted when first needed — about a second with scikit-learn's import, which ``Pipeline.warm`` pays at
+start-up for the API and the UI — so opening the pipeline costs nothing.
 
 Its word alone never decides: :meth:`rag.answer.Composer.ask` takes its topic only when the probability clears
 ``threshold`` (calibrated leave-one-style-out by ``python -m evals.question_topics``) AND a sentence the
