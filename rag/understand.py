@@ -177,6 +177,37 @@ def _topic(question: str) -> str | None:
     return topic
 
 
+def _spans(words: Collection[str], question: str) -> list[tuple[int, int]]:
+    lowered = question.lower()
+    out = []
+    for word in words:
+        at = lowered.find(word.lower()) if word.isascii() else question.find(word)
+        if at >= 0:
+            out.append((at, at + len(word)))
+    return out
+
+
+def second_topic(question: str, first: str | None) -> str | None:
+    """A second thing the question asks (提前多久通知？没用完的钱会退款吗？ → the notice, then the refund):
+    another topic whose question word the question says outright, in words none of the first topic's cover."""
+    if first is None:
+        return None
+    taken = _spans({w for a in ATTRIBUTES.values() if a.topic == first for w in a.question_words}, question)
+    best: tuple[int, int, str] | None = None
+    for attribute in ATTRIBUTES.values():
+        if attribute.topic == first:
+            continue
+        for start, end in _spans(attribute.question_words, question):
+            if end - start < 2 or any(start < e and s < end for s, e in taken):
+                continue
+            needs = TOPIC_NEEDS.get(attribute.topic)
+            if needs and not re.search(needs, question):
+                continue
+            rank = (attribute.priority, end - start, attribute.topic)
+            best = rank if best is None or rank[:2] > best[:2] else best
+    return best[2] if best else None
+
+
 def documents_named(question: str, providers: Collection[Provider]) -> tuple[str, ...]:
     """Documents a question singles out among a provider's several (Serverless 应用引擎, 企业邮, OCR): by a
     name only that document's provider record has."""
@@ -214,6 +245,9 @@ def analyze(question: str, providers: Collection[Provider]) -> Analysis:
     attributes = (
         ordered_attributes(question, [k for k, a in ATTRIBUTES.items() if a.topic == topic]) if topic else ()
     )
+    also = second_topic(question, topic)
+    if also:
+        attributes += ordered_attributes(question, [k for k, a in ATTRIBUTES.items() if a.topic == also])
     cues = {k: bool(p.search(question)) for k, p in _INTENT.items()}
     direction = "max" if cues["superlative_max"] else "min" if cues["superlative_min"] else None
     if unknown and not named:

@@ -240,3 +240,21 @@ def test_a_question_word_said_with_words_inside_it_still_names_the_topic() -> No
     assert _topic(normalise("我不续费了数据还能保存多久？")) == "data_retention"
     assert _topic(normalise("合同结束数据会被删除吗")) == "data_retention"
     assert _topic(normalise("数据中心的机房在哪个城市，能不能保存在国内")) != "data_retention"
+
+
+@pytest.mark.parametrize(
+    ("question", "attributes"),
+    [
+        # two asks, two topics: the notice first (said first and ranked), then the refund
+        ("星河云要终止服务得提前多久通知？没用完的预付费会退款吗？", ("termination_notice", "refund")),
+        ("滞纳金怎么算？发票要在多久内申请？", ("late_fee", "invoice_deadline")),
+        # one word of two topics (欠费: late fee and freeze) is one ask, not two
+        ("欠费了多久会停我的服务删数据？", ("freeze_grace",)),
+    ],
+)
+def test_a_question_that_asks_two_things_gets_both_topics(question: str, attributes: tuple[str, ...]) -> None:
+    from rag.understand import analyze
+
+    analysis = analyze(normalise(question), [])
+    assert analysis.attributes[: len(attributes)] == attributes
+    assert set(analysis.attributes) == set(attributes)
