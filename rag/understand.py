@@ -132,7 +132,8 @@ class Analysis:
     documents: tuple[str, ...] = ()  # contracts the question singles out among a provider's several
 
 
-_ASKS = {k: re.compile(v) for k, v in _DATA["asks"].items()}
+_ASKS = {k: re.compile(v) for k, v in _DATA["asks"].items() if k != "asking"}
+_ASKING = re.compile(_DATA["asks"]["asking"])
 _ASKS_TYPES: dict[str, list[str]] = dict(_DATA["asks_types"])
 
 
@@ -189,16 +190,23 @@ def _spans(words: Collection[str], question: str) -> list[tuple[int, int]]:
 
 def second_topic(question: str, first: str | None) -> str | None:
     """A second thing the question asks (提前多久通知？没用完的钱会退款吗？ → the notice, then the refund):
-    another topic whose question word the question says outright, in words none of the first topic's cover."""
+    another topic whose question word the question says outright, in words none of the first topic's cover,
+    in a part of the question that asks something (…导致宕机，他们要负责吗？: 宕机 is only context)."""
     if first is None:
         return None
     taken = _spans({w for a in ATTRIBUTES.values() if a.topic == first for w in a.question_words}, question)
+    parts, at = [], 0
+    for part in re.split(r"(?<=[，,。；;！!？?])", question):
+        parts.append((at, at + len(part), bool(_ASKING.search(part))))
+        at += len(part)
     best: tuple[int, int, str] | None = None
     for attribute in ATTRIBUTES.values():
         if attribute.topic == first:
             continue
         for start, end in _spans(attribute.question_words, question):
             if end - start < 2 or any(start < e and s < end for s, e in taken):
+                continue
+            if not any(s <= start < e and asks for s, e, asks in parts):  # context, not a second ask
                 continue
             needs = TOPIC_NEEDS.get(attribute.topic)
             if needs and not re.search(needs, question):

@@ -250,6 +250,8 @@ def test_a_question_word_said_with_words_inside_it_still_names_the_topic() -> No
         ("滞纳金怎么算？发票要在多久内申请？", ("late_fee", "invoice_deadline")),
         # one word of two topics (欠费: late fee and freeze) is one ask, not two
         ("欠费了多久会停我的服务删数据？", ("freeze_grace",)),
+        # a topic word in a part that asks nothing is context: 宕机 here, the ask is liability for attacks
+        ("服务商被黑客攻击导致宕机，他们要负责吗？", ("attack_exemption",)),
     ],
 )
 def test_a_question_that_asks_two_things_gets_both_topics(question: str, attributes: tuple[str, ...]) -> None:
