@@ -134,3 +134,4 @@ def test_streamlit_chat_answers_and_highlights_the_cited_span(browser, streamlit
     page.wait_for_timeout(800)  # let the expander finish opening before the picture
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "streamlit.png"), full_page=True)
+    assert page.get_by_text("Deploy", exact=True).count() == 0  # .streamlit/config.toml: viewer toolbar
