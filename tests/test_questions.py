@@ -260,3 +260,10 @@ def test_a_question_that_asks_two_things_gets_both_topics(question: str, attribu
     analysis = analyze(normalise(question), [])
     assert analysis.attributes[: len(attributes)] == attributes
     assert set(analysis.attributes) == set(attributes)
+
+
+@pytest.mark.parametrize("question", ["涨价会提前几天通知？", "星河云调价，会提前多久通知老客户？"])
+def test_a_notice_about_prices_is_the_price_change_notice(question: str) -> None:
+    from rag.understand import analyze
+
+    assert analyze(normalise(question), []).attributes[0] == "price_change_notice"
