@@ -340,6 +340,7 @@ def facts_shown(facts: list[Fact], question: str, most: int) -> tuple[list[Fact]
     asked = [q.value for q in rates(question)]
     facts = [f for f in facts if not asked or in_tier(f.qualifier, asked) is not False]
     shown: list[Fact] = []
+    left = 0
     for doc_id in dict.fromkeys(f.citation.doc_id for f in facts):
         mine = [f for f in facts if f.citation.doc_id == doc_id]
         seen: set[tuple[str, str]] = set()
@@ -349,4 +350,5 @@ def facts_shown(facts: list[Fact], question: str, most: int) -> tuple[list[Fact]
                 seen.add((f.display, f.citation.text))
                 ordered.append(f)
         shown += ordered[:most]
-    return shown, len(facts) - len(shown)
+        left += max(0, len(ordered) - most)  # a repeat of the same words is not another provision
+    return shown, left

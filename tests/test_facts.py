@@ -119,3 +119,26 @@ def test_a_contract_without_a_title_is_named_by_what_its_opening_says_it_is_abou
     agreement = "本协议是星河云与您，就您使用星河云服务的相关事项签订的合同。\n"
     assert _title("a.md", [], agreement) == "星河云服务协议"
     assert _title("b.md", [], "1. 总则\n1.1 星河云提供服务。\n") == "b"  # nothing said: the file name
+
+
+def test_an_answer_counts_other_provisions_not_repeats_of_the_same_words() -> None:
+    """facts_shown: per contract the general terms first, at most ``most``; a repeat of the same words
+    under another condition is neither shown twice nor counted as another provision."""
+    from core.records import Citation, Fact
+    from rag.facts import facts_shown
+
+    def fact(display: str, text: str, qualifier: str = "", doc: str = "a.txt") -> Fact:
+        citation = Citation(doc, "星河云", "1", 0, len(text), text)
+        return Fact("星河云", "data_retention", 7.0, "天", display, text, citation, qualifier)
+
+    facts = [
+        fact("保留 7 日", "产品甲到期后保留 7 日。", "产品甲"),
+        fact("保留 30 日", "协议终止后保留 30 日。"),
+        fact("保留 30 日", "协议终止后保留 30 日。"),  # the same words again (another condition)
+        fact("保留 15 日", "产品乙到期后保留 15 日。", "产品乙"),
+        fact("保留 5 日", "产品丙到期后保留 5 日。", "产品丙"),
+        fact("保留 9 日", "另一份合同保留 9 日。", doc="b.txt"),
+    ]
+    shown, left = facts_shown(facts, "数据保留多久？", 2)
+    assert [f.display for f in shown] == ["保留 30 日", "保留 7 日", "保留 9 日"]
+    assert left == 2  # 产品乙 and 产品丙, not the repeat
