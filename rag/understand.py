@@ -199,12 +199,16 @@ def second_topic(question: str, first: str | None) -> str | None:
     for part in re.split(r"(?<=[，,。；;！!？?])", question):
         parts.append((at, at + len(part), bool(_ASKING.search(part))))
         at += len(part)
+    first_types = {a.type for a in ATTRIBUTES.values() if a.topic == first}
+    answered = [p for kind, p in _ASKS.items() if first_types & set(_ASKS_TYPES[kind])]
     best: tuple[int, int, str] | None = None
     for attribute in ATTRIBUTES.values():
         if attribute.topic == first:
             continue
         for start, end in _spans(attribute.question_words, question):
             if end - start < 2 or any(start < e and s < end for s, e in taken):
+                continue
+            if any(p.search(question[start:end]) for p in answered):  # 涨价…提前几天通知: the first's value
                 continue
             if not any(s <= start < e and asks for s, e, asks in parts):  # context, not a second ask
                 continue

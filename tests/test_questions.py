@@ -250,6 +250,8 @@ def test_a_question_word_said_with_words_inside_it_still_names_the_topic() -> No
         ("滞纳金怎么算？发票要在多久内申请？", ("late_fee", "invoice_deadline")),
         # one word of two topics (欠费: late fee and freeze) is one ask, not two
         ("欠费了多久会停我的服务删数据？", ("freeze_grace",)),
+        # 提前几天通知 asks for the price notice's own value: no second topic
+        ("涨价会提前几天通知？", ("price_change_notice",)),
         # a topic word in a part that asks nothing is context: 宕机 here, the ask is liability for attacks
         ("服务商被黑客攻击导致宕机，他们要负责吗？", ("attack_exemption",)),
     ],
