@@ -71,11 +71,17 @@ class _Draft:
 
 
 def _fact_verdict(facts: Sequence[Fact]) -> str:
-    """是 / 否 / 视情况 for a yes/no question answered from facts: a yes/no value decides; a value stated
-    under a condition depends on it; any other stated value says yes, the contract provides it."""
+    """是 / 否 / 视情况 for a yes/no question answered from facts: a yes/no value decides, and so does a
+    quantity of zero (可删除、不保留 is 0 days: 数据还在吗？ → 否); a value stated under a condition
+    depends on it; any other stated value says yes, the contract provides it."""
     flags = [f.value for f in facts if isinstance(f.value, bool)]
-    if flags:
-        return "否" if not any(flags) else "是" if all(flags) else "视情况"
+    flags += [
+        f.value != 0 for f in facts if isinstance(f.value, int | float) and not isinstance(f.value, bool)
+    ]
+    if flags and not all(flags):
+        return "否" if not any(flags) else "视情况"
+    if flags and len(flags) == sum(isinstance(f.value, bool) for f in facts):
+        return "是"
     if any(q.startswith("条件") for f in facts for q in f.qualifiers):
         return "视情况"
     return "是"
