@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -132,6 +133,17 @@ def test_openapi_schema_and_docs(client: TestClient) -> None:
     schema = client.get("/openapi.json").json()
     assert {"/v1/ask", "/v1/search", "/v1/facts", "/v1/clauses/{doc_id}/{clause_id}"} <= set(schema["paths"])
     assert client.get("/docs").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/docs", "/redoc"])
+def test_docs_pages_need_no_network(client: TestClient, path: str) -> None:
+    """Swagger UI and ReDoc come from this server (the fastapi-offline package), not from a CDN."""
+    page = client.get(path)
+    assert page.status_code == 200
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert assets and all(a.startswith("/") for a in assets), assets  # same server, no https://cdn…
+    for asset in assets:
+        assert client.get(asset).status_code == 200, asset
 
 
 def test_one_json_log_line_per_request(client: TestClient, caplog: pytest.LogCaptureFixture) -> None:

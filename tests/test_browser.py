@@ -117,6 +117,31 @@ def test_widget_answers_and_highlights_the_cited_span(browser, api_url: str) -> 
     page.screenshot(path=str(ARTIFACTS / "widget.png"), full_page=True)
 
 
+def test_api_docs_render_offline(browser, api_url: str) -> None:  # type: ignore[no-untyped-def]
+    """/docs (Swagger UI) and /redoc draw the API with every request to another host refused, as on an
+    intranet without internet: their scripts and styles come from this server (the fastapi-offline package).
+    ReDoc's bundle still asks cdn.redoc.ly for its "powered by" logo; refused, nothing else is missing."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    refused: list[str] = []
+
+    def offline(route):  # type: ignore[no-untyped-def]
+        if route.request.url.startswith((api_url, "data:", "blob:")):
+            route.continue_()
+        else:
+            refused.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", offline)
+    page.goto(f"{api_url}/docs")
+    page.locator(".swagger-ui .opblock").first.wait_for(timeout=30_000)  # the operations were drawn
+    assert "/v1/ask" in page.locator(".swagger-ui").inner_text()
+    page.goto(f"{api_url}/redoc")
+    page.get_by_text("/v1/ask", exact=False).first.wait_for(timeout=30_000)
+    assert all("logo" in url for url in refused), refused
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "redoc.png"))
+
+
 def test_streamlit_chat_answers_and_highlights_the_cited_span(browser, streamlit_url: str) -> None:  # type: ignore[no-untyped-def]
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.goto(streamlit_url)

@@ -16,6 +16,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi_offline import FastAPIOffline
 
 from rag.api.holder import PipelineHolder
 from rag.api.middleware import LimitAndLog, install_error_handlers
@@ -35,7 +36,8 @@ def create_app(settings: Settings | None = None, holder: PipelineHolder | None =
             live.load()
         yield
 
-    app = FastAPI(
+    # /docs and /redoc with Swagger UI and ReDoc served from the fastapi-offline package: no CDN request
+    app: FastAPI = FastAPIOffline(
         title="contract-rag",
         version="0.1.0",
         description="Cited answers over Chinese cloud-service contracts. Every citation's text equals "
