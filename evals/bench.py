@@ -35,6 +35,7 @@ import numpy as np
 
 from core.protocols import Embedder
 from evals.dataset import DATA, load_questions
+from evals.report import write_report
 from index.corpus import build_corpus
 from index.embed import HashingEmbedder
 from index.store import build_index, load_index
@@ -54,9 +55,10 @@ def percentiles(samples_ms: Sequence[float]) -> dict[str, float]:
 
 
 def timed(
-    fn: Callable[[str], Any], queries: Sequence[str], repeats: int, warmup: int | None = 5
+    fn: Callable[[Any], Any], queries: Sequence[Any], repeats: int, warmup: int | None = 5
 ) -> dict[str, float]:
-    """p50/p95 over ``repeats`` passes, after warming up on ``warmup`` queries (None: all of them)."""
+    """p50/p95 over ``repeats`` passes, after warming up on ``warmup`` queries (None: all of them); a query
+    is whatever ``fn`` takes (a question, a vector)."""
     for q in queries[:warmup]:
         fn(q)
     samples = []
@@ -247,18 +249,6 @@ def bench_bundled(settings: Settings, repeats: int) -> dict[str, Any]:
 BURNER = "while True:\n    pass"
 
 
-def _vector_times(fn: Callable[[np.ndarray], Any], queries: np.ndarray, repeats: int) -> dict[str, float]:
-    for q in queries[:5]:
-        fn(q)
-    samples = []
-    for _ in range(repeats):
-        for q in queries:
-            started = time.perf_counter()
-            fn(q)
-            samples.append((time.perf_counter() - started) * 1000)
-    return percentiles(samples)
-
-
 def bench_noisy(settings: Settings, repeats: int, n_vectors: int = 264_000) -> dict[str, Any]:
     """Warm hybrid search on the bundled corpus, and FAISS flat (1 and 2 OpenMP threads) against numpy brute
     force over ``n_vectors`` random unit vectors, each quiet and with a neighbour burning one core."""
@@ -273,7 +263,7 @@ def bench_noisy(settings: Settings, repeats: int, n_vectors: int = 264_000) -> d
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     flat = faiss.IndexFlatIP(384)
     flat.add(vectors)
-    queries = vectors[rng.choice(n_vectors, 50, replace=False)]
+    queries = list(vectors[rng.choice(n_vectors, 50, replace=False)])
     pipeline = open_pipeline(settings, progress=False)
     texts = {d: doc.text for d, doc in pipeline.index.documents.items()}
     questions = [q.question for q in load_questions(texts)]
@@ -284,14 +274,14 @@ def bench_noisy(settings: Settings, repeats: int, n_vectors: int = 264_000) -> d
             time.sleep(0.5 if burner else 0)
             for threads in (1, 2):
                 set_search_threads(threads)
-                rows[f"{condition}: FAISS flat, {threads} thread(s)"] = _vector_times(
+                rows[f"{condition}: FAISS flat, {threads} thread(s)"] = timed(
                     lambda q: flat.search(q.reshape(1, -1), 100), queries, repeats
                 )
-            rows[f"{condition}: numpy brute force"] = _vector_times(
+            rows[f"{condition}: numpy brute force"] = timed(
                 lambda q: np.argpartition(-(vectors @ q), 100)[:100], queries, repeats
             )
             set_search_threads(settings.search_threads)
-            pipeline.retriever._query_vectors.clear()
+            pipeline.retriever.clear_query_cache()
             rows[f"{condition}: ours hybrid, bundled corpus (query embedding included)"] = timed(
                 lambda q: pipeline.retriever.search(q, 5), questions, repeats
             )
@@ -533,9 +523,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{load['throughput_rps']} req/s, p50 {load['p50_ms']} ms, p95 {load['p95_ms']} ms; "
             f"reindex during the run took {load['reindex_seconds']} s, index swapped: {load['index_swapped']}"
         )
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
-    print(f"\nwrote {args.out}")
+    write_report(args.out, result)
     return 0
 
 

@@ -28,6 +28,7 @@ from evals.answers import bm25_top_clause, dense_chunks
 from evals.dataset import DATA
 from evals.metrics import overlaps
 from evals.reading import CORPUS, wilson
+from evals.report import write_report
 
 QUESTIONS = DATA / "heldout2_questions.jsonl"
 #: The development twin (written the same way over the bundled five and the dev companies): tuned on.
@@ -234,9 +235,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("| answer type | questions | top 1 | top 5 | top 20 |\n|---|---|---|---|---|")
     for kind, row in report["ceiling"].items():
         print(f"| {kind} | {row['n']} | {row['top1']} | {row['top5']} | {row['top20']} |")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
-    print(f"\nwrote {out}")
+    write_report(out, report)
     return 0
 
 

@@ -19,6 +19,7 @@ from core.records import Answer
 from evals.conversations import WORK, Asked, load_asked, mixed_folder, right
 from evals.dataset import DATA
 from evals.reading import wilson
+from evals.report import write_report
 
 QUESTIONS = DATA / "paraphrase_questions.jsonl"
 STYLES = 5
@@ -86,9 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"| {name} | {r['facts_right_in_all_5']} | {r['facts_right_in_at_least_one']} "
             f"| {r['questions_right']} | {styles} |"
         )
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
-    print(f"\nwrote {args.out}")
+    write_report(args.out, report)
     return 0
 
 

@@ -14,25 +14,20 @@ question side: macro-F1 ≥ 0.85 and AUROC ≥ 0.90.
 from __future__ import annotations
 
 import argparse
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score, roc_auc_score
 
+from evals.report import write_report
 from rag.classify import ngram_features
 from rag.settings import Settings
-from rag.topics import BANK_FILE, NONE, THRESHOLD, C, load_bank
+from rag.topics import BANK_FILE, NONE, THRESHOLD, load_bank, new_model
 from rag.understand import normalise
 
 OUT = Path(__file__).resolve().parent.parent / "build" / "eval" / "question_topics.json"
-
-
-def _model() -> LogisticRegression:
-    return LogisticRegression(C=C, max_iter=5000)
 
 
 def leave_one_style_out(x: np.ndarray, topics: Sequence[str], styles: Sequence[str]) -> dict[str, Any]:
@@ -42,7 +37,7 @@ def leave_one_style_out(x: np.ndarray, topics: Sequence[str], styles: Sequence[s
     in_catalog = np.zeros(len(topics))
     for style in sorted(set(styles)):
         test = styles_a == style
-        model = _model().fit(x[~test], topics_a[~test])
+        model = new_model().fit(x[~test], topics_a[~test])
         p = model.predict_proba(x[test])
         classes = list(model.classes_)
         predicted[test] = [classes[i] for i in p.argmax(axis=1)]
@@ -108,9 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("|---|---|---|---|")
         for t, v in r["thresholds"].items():
             print(f"| {t} | {v['answered']:.3f} | {v['precision']:.3f} | {v['none_taken']:.3f} |")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
-    print(f"\nwrote {args.out}")
+    write_report(args.out, report)
     return 0
 
 

@@ -24,6 +24,7 @@ from typing import Any
 
 from core.records import Clause, Fact
 from core.text import strip_markup
+from evals.report import write_report
 from index.corpus import Corpus, build_corpus
 from rag.facts import build_table
 
@@ -356,9 +357,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "rows": rows,
         "totals": {s: totals([r for r in rows if r["split"] == s]) for s in ("dev", "heldout")},
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
-    print(f"\nwrote {args.out}")
+    write_report(args.out, report)
     floors = json.loads((args.corpus / "expected_reading.json").read_text(encoding="utf-8"))
     return 0 if check(rows, floors) else 1
 

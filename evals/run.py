@@ -21,6 +21,7 @@ from typing import Any
 
 from evals.dataset import DATA, DEV_QUESTIONS, Question, load_questions
 from evals.metrics import Item, char_precision_recall, hit_at, mrr_at, recall_at
+from evals.report import write_report
 from rag.retrieve import MODES, HybridRetriever, provider_names_in
 
 EXPECTED = Path(__file__).resolve().parent / "expected.json"
@@ -193,9 +194,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         report["heldout_answer_failures"] = failures
         print(f"\nheld-out answers (not tuned on, not gating): {len(heldout)} colloquial questions\n")
         print(answer_table({"ours (rule-based composer)": scores}))
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
-    print(f"\nwrote {args.out}")
+    write_report(args.out, report)
     expected = json.loads(args.expected.read_text(encoding="utf-8"))
     ok, lines = compare(
         report["retrieval"], {k: v for k, v in expected["retrieval"].items() if not k.startswith("_")}

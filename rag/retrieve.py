@@ -119,6 +119,11 @@ class HybridRetriever:
             "weighted": self._weighted,
         }
 
+    def clear_query_cache(self) -> None:
+        """Forget the cached query vectors (a benchmark timing first-time queries)."""
+        with self._query_lock:
+            self._query_vectors.clear()
+
     def query_vector(self, text: str) -> np.ndarray:
         """The query's vector (cached: the composer's question classifier and search share it)."""
         return self._query_vector(text)

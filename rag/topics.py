@@ -88,6 +88,13 @@ def training_set(
     return texts, labels
 
 
+def new_model() -> Any:
+    """The classifier, unfitted (scikit-learn is imported only when one is needed)."""
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(C=C, max_iter=5000)
+
+
 class QuestionTopics:
     """A multinomial logistic regression over the bundled model's query vectors of the bank's questions
     (leave-one-style-out it beat character n-grams by far: see ``python -m evals.question_topics``)."""
@@ -120,10 +127,8 @@ class QuestionTopics:
 
     def _fit(self) -> Any:
         if self._model is None:
-            from sklearn.linear_model import LogisticRegression  # imported when first needed
-
             x = self._vectors if self._vectors is not None else self.encode(self.texts)
-            model = LogisticRegression(C=C, max_iter=5000)
+            model = new_model()
             model.fit(np.asarray(x, dtype=np.float64), np.asarray(self.labels))
             self.classes = [str(c) for c in model.classes_]
             self._model = model
