@@ -218,7 +218,10 @@ def _products(text: str) -> list[str]:
     EasyOps, OCR): names users ask by."""
     out: list[str] = []
     plain = strip_markup(text[:6000])
-    named = [re.split(r"使用|提供的|为|就|向", m.group(1))[-1] for m in _PRODUCT.finditer(plain)]
+    # the last part that is a name: 使用X提供的服务（以下简称"本服务"） names X, not the bare 服务
+    split = [re.split(r"使用|提供的|为|就|向", m.group(1)) for m in _PRODUCT.finditer(plain)]
+    parts = [[p.strip() for p in ps] for ps in split]
+    named = [([p for p in ps if len(p) >= 2 and not _is_generic(p)] or ps)[-1] for ps in parts]
     named += [m.group(1) for m in _PRODUCT_IS.finditer(plain)]
     for product in (p.strip() for p in named):
         if not 2 <= len(product) <= 16:

@@ -17,6 +17,7 @@ from core.protocols import Retriever
 from core.records import Answer, Citation, Clause, Fact, Hit, Provider
 from core.text import strip_markup
 from index.textproc import ChineseTokenizer
+from rag.catalog import about
 from rag.facts import ATTRIBUTES, GENERIC_SELF, FactTable, facts_shown
 from rag.rerank import Reranker, candidate_features
 from rag.retrieve import without_names
@@ -224,27 +225,32 @@ class Composer:
         weight = {w: self.idf.get(w, top) for w in words}
         return sum(weight[w] for w in explained) / sum(weight.values())
 
+    def _context(self, citation: Citation) -> str:
+        """The cited clause under its headings (a fact's sentence leans on its neighbours)."""
+        clause = self.clause_of.get((citation.doc_id, citation.clause_id))
+        return f"{' '.join(clause.heading_path)} {clause.text}" if clause else citation.text
+
+    def _on_topic(self, answer: Answer | None, analysis: Analysis) -> Answer | None:
+        """An extractive answer kept only when its clause is about the question's topic."""
+        if answer is None or not answer.citations:
+            return None
+        said = self._context(answer.citations[0])
+        return answer if about(said, analysis.attributes, concept=True) else None
+
     def _closer_clause(self, question: str, analysis: Analysis, facts: Answer) -> Answer:
         """A question on a catalog topic that asks for what the facts do not say (退款要扣多少手续费？ is
         about refunds, but the refund fact says only that refunds exist): when a clause found for the
         question says clearly more of it than every cited fact, that clause answers instead."""
 
-        def context(citation: Citation) -> str:  # the cited clause under its headings (a fact's sentence
-            clause = self.clause_of.get((citation.doc_id, citation.clause_id))  # leans on its neighbours)
-            return f"{' '.join(clause.heading_path)} {clause.text}" if clause else citation.text
-
         said = max(
-            (self.text_coverage(question, context(c), analysis.providers) for c in facts.citations),
+            (self.text_coverage(question, self._context(c), analysis.providers) for c in facts.citations),
             default=0.0,
         )
         extractive = self._extractive(question, analysis)
         if extractive is None or not extractive.citations:
             return facts
-        found = context(extractive.citations[0])
-        on_topic = any(  # the clause is still about the question's topic: its cues, as the facts' are
-            2 * sum(bool(c.pattern.search(found)) for c in ATTRIBUTES[a].cues) >= len(ATTRIBUTES[a].cues) > 0
-            for a in analysis.attributes
-        )
+        found = self._context(extractive.citations[0])
+        on_topic = about(found, analysis.attributes)  # still the question's topic, as the facts are
         # what the question asks for (怎么算 → a rate) and the facts give: the clause must give it too
         asked = {ATTRIBUTES[a].type for a in analysis.attributes} & asked_types(question)
         gives = not asked or any(
@@ -378,12 +384,8 @@ class Composer:
     def _confidently_absent(self, question: str, analysis: Analysis) -> bool:
         """No fact was read, and none of the five clauses closest to the question carries at least half of
         the attribute's cue groups: only then may an answer say the contract does not address it."""
-        attributes = [ATTRIBUTES[a] for a in analysis.attributes]
         for hit in self.retriever.search(question, 5, providers=list(analysis.providers) or None):
-            text = " ".join((*hit.clause.heading_path, hit.clause.display_text))
-            if any(
-                2 * sum(bool(c.pattern.search(text)) for c in a.cues) >= len(a.cues) > 0 for a in attributes
-            ):
+            if about(" ".join((*hit.clause.heading_path, hit.clause.display_text)), analysis.attributes):
                 return False  # a close clause speaks of it: the reading may have missed its value
         return True
 
@@ -410,6 +412,8 @@ class Composer:
             answer = self._from_facts(query, analysis)
             if answer is not None and analysis.intent in ("lookup", "yes_no", "open"):
                 answer = self._closer_clause(query, analysis, answer)
+            elif answer is None:  # no value read for any provider asked: a clause on the topic may say it
+                answer = self._on_topic(self._extractive(query, analysis), analysis)
         else:
             answer = self._extractive(query, analysis)
             if answer is None:  # nothing clear found: the classifier's topic, if it has one

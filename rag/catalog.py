@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.resources import files
 from typing import Any
@@ -198,3 +198,13 @@ def load_catalog() -> dict[str, Attribute]:
 
 ATTRIBUTES: dict[str, Attribute] = load_catalog()
 SKIP: tuple[re.Pattern[str], ...] = parse_skip((files("rag") / CATALOG_FILE).read_text(encoding="utf-8"))
+
+
+def about(text: str, attributes: Sequence[str], *, concept: bool = False) -> bool:
+    """The text carries at least half of the cue groups of one of the attributes (with ``concept``, the
+    first among them: the catalog lists the word for the thing itself first, 可用性 before 承诺)."""
+    return any(
+        2 * sum(bool(c.pattern.search(text)) for c in ATTRIBUTES[a].cues) >= len(ATTRIBUTES[a].cues) > 0
+        and (not concept or bool(ATTRIBUTES[a].cues[0].pattern.search(text)))
+        for a in attributes
+    )

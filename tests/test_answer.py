@@ -324,3 +324,30 @@ def test_an_answer_states_a_few_facts_per_contract_and_the_tier_a_stated_figure_
     every = composer.ask("流明云的SLA赔偿标准是什么？")
     check_citations(every, composer)
     assert len(every.citations) == 3 and "另有 2 条针对具体产品或情形的约定" in every.answer
+
+
+def test_a_topic_whose_value_was_not_read_is_answered_from_a_clause_that_says_it(tmp_path: Path) -> None:
+    """The fact table reads no liability cap (the wording has no 不超过), yet a clause on the topic says it:
+    the answer quotes that clause rather than refusing. A clause that shares only a side word (上限 of
+    an upload limit, not 赔偿 or 责任) is never quoted for the topic."""
+    folder = tmp_path / "contracts"
+    folder.mkdir()
+    (folder / "朗云.txt").write_text(
+        "朗云服务协议\n本协议是杭州朗云科技有限公司（以下简称“朗云”）与您订立的协议。\n"
+        "1. 责任限制\n1.1 在任何情况下，朗云的全部赔偿责任总额以一百美元或您过去十二个月支付的费用为上限。\n"
+        "2. 其他\n2.1 朗云将按月向您寄送账单。\n",
+        encoding="utf-8",
+    )
+    (folder / "晴空.txt").write_text(
+        "晴空服务协议\n本协议是杭州晴空科技有限公司（以下简称“晴空”）与您订立的协议。\n"
+        "1. 使用\n1.1 晴空每个账号每日上传文件的数量上限为一千个。\n"
+        "2. 其他\n2.1 晴空将按月向您寄送账单。\n",
+        encoding="utf-8",
+    )
+    composer = composer_for(folder, tmp_path / "index")
+    assert not composer.table.cell("朗云", "liability_cap")  # nothing read: the clause has no 不超过
+    answer = composer.ask("朗云的赔偿责任上限是多少？")
+    assert not answer.refused
+    assert [c.clause_id for c in answer.citations] == ["1.1"] and "一百美元" in answer.citations[0].text
+    check_citations(answer, composer)
+    assert composer.ask("晴空的赔偿责任上限是多少？").refused

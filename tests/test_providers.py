@@ -245,3 +245,16 @@ def test_product_words_inside_a_latin_product_name_are_aliases() -> None:
     aliases = set(detect_provider(text).aliases)
     assert {"云数据库NimbusDB", "NimbusDB"} <= aliases  # how users shorten the product
     assert "Serverless" not in aliases
+
+
+def test_the_service_a_party_provides_is_named_by_what_it_is_called() -> None:
+    """为使用X提供的服务（以下简称"本服务"）: the phrase ends in a bare 服务, so X (a product with its Latin
+    short name) is the name users ask by, not the word 服务."""
+    text = (
+        "欢迎您使用云信推送 CXP 提供的服务！\n"
+        "为使用云信推送 CXP 提供的服务（以下简称为：“本服务”），您应当阅读并遵守本协议。\n"
+        "1. 总则\n1.1 星河有权依照本协议向您提供本服务。星河提供服务。星河提供服务。\n"
+    )
+    names = set(detect_provider(text).names)
+    assert {"云信推送 CXP", "云信推送", "CXP"} <= names
+    assert "服务" not in names
