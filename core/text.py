@@ -73,3 +73,18 @@ def strip_markup(text: str) -> str:
     for pattern, replacement in DISPLAY_RULES:
         text = pattern.sub(replacement, text)
     return ENTITY.sub(_entity, text)
+
+
+def abbreviated_in(word: str, text: str) -> bool:
+    """``word`` reads as a Chinese abbreviation of something ``text`` says: its characters in order, the
+    whole within twice its length (先用后付 in 先使用服务后付款, 调价 in 调整价格). Chinese words only."""
+    if len(word) < 2 or not all("\u4e00" <= ch <= "\u9fff" for ch in word):
+        return False
+    pattern = re.compile(".{0,%d}?".join(map(re.escape, word)) % ((len(word),) * (len(word) - 1)))
+    start = text.find(word[0])
+    while start >= 0:
+        m = pattern.match(text, start)
+        if m and m.end() - m.start() <= 2 * len(word):
+            return True
+        start = text.find(word[0], start + 1)
+    return False

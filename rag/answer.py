@@ -15,7 +15,7 @@ import numpy as np
 from core.numbers import durations, money, rates
 from core.protocols import Retriever
 from core.records import Answer, Citation, Clause, Fact, Hit, Provider
-from core.text import strip_markup
+from core.text import abbreviated_in, strip_markup
 from index.textproc import ChineseTokenizer
 from rag.catalog import about
 from rag.facts import ATTRIBUTES, GENERIC_SELF, FactTable, facts_shown
@@ -221,6 +221,7 @@ class Composer:
         for key, expansion in self.tokenizer.synonyms.items():
             if key in asked and any(set(self.tokenizer.tokenize(e)) & said for e in expansion):
                 explained.update(w for w in words if w in key or key in w)
+        explained.update(w for w in words if w not in explained and abbreviated_in(w, text))  # 先用后付
         top = max(self.idf.values(), default=1.0)
         weight = {w: self.idf.get(w, top) for w in words}
         return sum(weight[w] for w in explained) / sum(weight.values())

@@ -7,9 +7,10 @@ clause when it is one sentence.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from typing import Literal
 
 import numpy as np
@@ -50,14 +51,32 @@ def provider_names_in(text: str, providers: Collection[Provider]) -> list[str]:
 
 
 def without_names(text: str, providers: Collection[Provider]) -> str:
-    """``text`` with these providers' names removed (longest first).
+    """``text`` with these providers' names removed (longest first; a long name also when said with one
+    wrong character, as :func:`rag.understand.providers_named` reads it).
 
     Once retrieval is restricted to a provider's clauses its name carries no information, and left in the
     question it pulls both rankings toward every short clause that happens to repeat the name.
     """
-    for name in sorted({n for p in providers for n in p.names}, key=len, reverse=True):
-        text = text.replace(name, " ")
-    return text
+    names = sorted({n for p in providers for n in p.names}, key=len, reverse=True)
+    spans: list[tuple[int, int]] = []
+    for name in names:  # said exactly, longest first
+        spans += [(m.start(), m.end()) for m in re.finditer(re.escape(name), text) if _free(m.span(), spans)]
+    exact = list(spans)
+    for name in (n for n in names if len(n) >= (5 if n.isascii() else 3)):  # said with one wrong character
+        for i in range(len(text) - len(name) + 1):
+            j = i + len(name)
+            typo = sum(a != b for a, b in zip(name.lower(), text[i:j].lower(), strict=True)) == 1
+            # 腾讯企业油 may hold the short name 腾讯 said exactly; 腾讯企 (of 腾讯企业邮) is no 腾讯云
+            inside = all(i <= s and e <= j and e - s + 2 <= j - i for s, e in exact if s < j and i < e)
+            if typo and inside and _free((i, j), [x for x in spans if x not in exact]):
+                spans.append((i, j))
+    gone = [any(s <= k < e for s, e in spans) for k in range(len(text))]
+    first = [g and (k == 0 or not gone[k - 1]) for k, g in enumerate(gone)]  # a removed run becomes one space
+    return "".join(" " if f else "" if g else ch for ch, g, f in zip(text, gone, first, strict=True))
+
+
+def _free(span: tuple[int, int], taken: Sequence[tuple[int, int]]) -> bool:
+    return all(span[1] <= s or e <= span[0] for s, e in taken)
 
 
 def resolve_provider(name: str, providers: Collection[Provider]) -> str:

@@ -87,6 +87,22 @@ def test_questions_name_providers_by_alias_and_entity() -> None:
         resolve_provider("阿里云", providers)
 
 
+def test_a_long_name_said_with_a_typo_leaves_the_question_but_a_neighbouring_name_does_not_eat_words() -> (
+    None
+):
+    """The name carries nothing once the question is scoped to its provider, typo or not (星河企业油 for
+    星河企业邮, even though the short name 星河 inside it is said exactly); a three-character name one
+    character away from the start of a longer name said exactly (星河云 ~ 星河企) is no typo."""
+    providers = [
+        Provider("星河云", "杭州星河数据科技有限公司", ("星河企业邮", "星河")),
+        Provider("Nimbus", "", ("NimbusCloud",)),
+    ]
+    assert without_names("星河企业油的可用性标准", providers).strip() == "的可用性标准"
+    assert without_names("星河企业邮的可用性标准", providers).strip() == "的可用性标准"
+    assert without_names("NimbusClaud 的仲裁地点", providers).strip() == "的仲裁地点"
+    assert without_names("星河的企业邮箱", providers).strip() == "的企业邮箱"
+
+
 class CountingEmbedder(HashingEmbedder):
     def __init__(self) -> None:
         super().__init__()

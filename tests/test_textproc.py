@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from core.text import abbreviated_in
 from index.textproc import ChineseTokenizer
 
 
@@ -52,3 +53,18 @@ def test_everyday_words_expand_to_contract_words(tok: ChineseTokenizer) -> None:
     assert {"诉讼", "法院"} <= set(tok.expansions("去哪里打官司"))
     # a one-character key counts only as a word of its own: 告 in 公告 is not 起诉
     assert "诉讼" not in tok.expansions("以网站公告方式通知")
+
+
+@pytest.mark.parametrize(
+    ("word", "text", "said"),
+    [
+        ("先用后付", "对于特殊达成的先使用服务后付款情况", True),  # the first character of each word
+        ("调价", "星河有权调整价格", True),
+        ("调价", "星河有权调整费用标准", False),  # 价 too far away or absent
+        ("账单", "账户余额清单", False),  # in order but spread over six characters
+        ("SLA", "S L A", False),  # Chinese words only
+        ("续", "续费", False),  # one character is no abbreviation
+    ],
+)
+def test_abbreviations_are_read_as_the_words_they_shorten(word: str, text: str, said: bool) -> None:
+    assert abbreviated_in(word, text) is said
