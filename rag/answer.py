@@ -18,6 +18,7 @@ from core.records import Answer, Citation, Clause, Fact, Hit, Provider
 from core.text import abbreviated_in, strip_markup
 from index.textproc import ChineseTokenizer
 from rag.catalog import about
+from rag.complete import completed
 from rag.facts import ATTRIBUTES, GENERIC_SELF, FactTable, facts_shown
 from rag.rerank import Reranker, candidate_features
 from rag.retrieve import without_names
@@ -211,20 +212,25 @@ class Composer:
 
     def text_coverage(self, question: str, text: str, providers: Sequence[str]) -> float:
         """:meth:`coverage` of any text (a cited sentence rather than a whole clause)."""
+        weight, explained = self.explained(question, text, providers)
+        return sum(weight[w] for w in explained) / sum(weight.values()) if weight else 0.0
+
+    def explained(
+        self, question: str, text: str, providers: Sequence[str]
+    ) -> tuple[dict[str, float], set[str]]:
+        """The question's content words with their IDF weights, and those of them the text says: literally,
+        through the everyday-word table, or as an abbreviation (先用后付)."""
         named = [p for p in self.providers if p.name in providers]
         asked = without_names(question, named) if named else question
         words = [w for w in dict.fromkeys(self.tokenizer.tokenize(asked)) if w not in QUESTION_FILLER]
-        if not words:
-            return 0.0
         said = set(self.tokenizer.tokenize(text))
         explained = {w for w in words if w in said}
         for key, expansion in self.tokenizer.synonyms.items():
             if key in asked and any(set(self.tokenizer.tokenize(e)) & said for e in expansion):
                 explained.update(w for w in words if w in key or key in w)
-        explained.update(w for w in words if w not in explained and abbreviated_in(w, text))  # 先用后付
+        explained.update(w for w in words if w not in explained and abbreviated_in(w, text))
         top = max(self.idf.values(), default=1.0)
-        weight = {w: self.idf.get(w, top) for w in words}
-        return sum(weight[w] for w in explained) / sum(weight.values())
+        return {w: self.idf.get(w, top) for w in words}, explained
 
     def _context(self, citation: Citation) -> str:
         """The cited clause under its headings (a fact's sentence leans on its neighbours)."""
@@ -433,6 +439,7 @@ class Composer:
             if n
         )
         if answer is not None:
+            answer = completed(answer, query, analysis.providers, self.clause_of, self.explained)
             return replace(answer, question=asked, answer=note + answer.answer)
         scope = "、".join(analysis.providers) + "的" if analysis.providers else ""
         if analysis.attributes and self._confidently_absent(query, analysis):

@@ -188,6 +188,15 @@ def _spans(words: Collection[str], question: str) -> list[tuple[int, int]]:
     return out
 
 
+def question_parts(question: str) -> list[tuple[int, int, bool]]:
+    """The parts of a question between punctuation: (start, end, whether the part asks something)."""
+    parts, at = [], 0
+    for part in re.split(r"(?<=[，,。；;！!？?])", question):
+        parts.append((at, at + len(part), bool(_ASKING.search(part))))
+        at += len(part)
+    return parts
+
+
 def second_topic(question: str, first: str | None) -> str | None:
     """A second thing the question asks (提前多久通知？没用完的钱会退款吗？ → the notice, then the refund):
     another topic whose question word the question says outright, in words none of the first topic's cover,
@@ -195,10 +204,7 @@ def second_topic(question: str, first: str | None) -> str | None:
     if first is None:
         return None
     taken = _spans({w for a in ATTRIBUTES.values() if a.topic == first for w in a.question_words}, question)
-    parts, at = [], 0
-    for part in re.split(r"(?<=[，,。；;！!？?])", question):
-        parts.append((at, at + len(part), bool(_ASKING.search(part))))
-        at += len(part)
+    parts = question_parts(question)
     first_types = {a.type for a in ATTRIBUTES.values() if a.topic == first}
     answered = [p for kind, p in _ASKS.items() if first_types & set(_ASKS_TYPES[kind])]
     best: tuple[int, int, str] | None = None

@@ -351,3 +351,26 @@ def test_a_topic_whose_value_was_not_read_is_answered_from_a_clause_that_says_it
     assert [c.clause_id for c in answer.citations] == ["1.1"] and "一百美元" in answer.citations[0].text
     check_citations(answer, composer)
     assert composer.ask("晴空的赔偿责任上限是多少？").refused
+
+
+def test_each_part_of_a_question_the_quote_leaves_unanswered_is_quoted_from_the_same_clause(
+    tmp_path: Path,
+) -> None:
+    """争议怎么解决？仲裁用什么语言？: the dispute fact quotes the arbitration sentence; the language is another
+    sentence of the same clause, quoted after it. A question of one part gets the fact alone."""
+    folder = tmp_path / "contracts"
+    folder.mkdir()
+    (folder / "星河.txt").write_text(
+        "星河云服务协议\n本协议是杭州星河数据科技有限公司（以下简称“星河云”）与您订立的协议。\n"
+        "8. 争议解决\n8.1 因本协议产生的任何争议，双方应提交杭州仲裁委员会仲裁解决。仲裁语言为中文。"
+        "仲裁费用由败诉方承担。\n9. 其他\n9.1 星河云将按月向您寄送账单。\n",
+        encoding="utf-8",
+    )
+    composer = composer_for(folder, tmp_path / "index")
+    alone = composer.ask("星河云的争议怎么解决？")
+    assert not alone.refused and "仲裁语言" not in alone.answer
+    both = composer.ask("星河云的争议怎么解决？仲裁用什么语言？")
+    assert len(both.citations) == len(alone.citations) + 1
+    assert both.citations[-1].clause_id == "8.1" and both.citations[-1].text == "仲裁语言为中文。"
+    assert "仲裁语言为中文" in both.answer
+    check_citations(both, composer)
