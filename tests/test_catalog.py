@@ -261,6 +261,25 @@ def test_arrears_grace_before_deletion(write_contract: Callable[..., Path]) -> N
     assert _values(_table(write_contract, f"一、 欠费\n1. {sentence}\n"), "freeze_grace") == [7.0]
 
 
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "若您逾期付款超过10天，星河云有权提前单方解除协议。",
+        "若您逾期 10 天仍未支付，星河云有权单方终止本协议。",
+    ],
+)
+def test_arrears_that_end_the_agreement_count_as_the_grace(
+    write_contract: Callable[..., Path], sentence: str
+) -> None:
+    """Days of late payment after which the provider may end the agreement: the grace on arrears, read in
+    days; a period after which data is deleted (逾期删除) is retention, not arrears."""
+    table = _table(
+        write_contract, f"一、 费用\n1. {sentence}\n2. 服务终止后，星河云保存您的数据30天，逾期删除。\n"
+    )
+    assert _values(table, "freeze_grace") == [10.0]
+    assert _values(table, "data_retention") == [30.0]
+
+
 def test_facts_in_a_products_own_terms_are_scoped_to_that_product(
     write_contract: Callable[..., Path],
 ) -> None:
