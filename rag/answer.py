@@ -8,7 +8,7 @@ a rate) occurs inside that span. When nothing retrieved supports an answer the c
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 import numpy as np
 
@@ -19,6 +19,7 @@ from core.text import abbreviated_in, strip_markup
 from index.textproc import ChineseTokenizer
 from rag.catalog import about
 from rag.complete import completed
+from rag.draft import Draft, fact_verdict, quote
 from rag.facts import ATTRIBUTES, GENERIC_SELF, FactTable, facts_shown
 from rag.rerank import Reranker, candidate_features
 from rag.retrieve import without_names
@@ -48,49 +49,6 @@ FACTS_SHOWN = 3  # facts stated per contract in a lookup or listing (general ter
 CANDIDATES = 30  # retrieved clauses the reranker re-scores
 RELATED = 3  # closest clauses listed (never as support) when nothing answers the question
 _SCOPE_NOTE = {"filter": "按所选服务商", "history": "沿用上文的"}
-
-
-@dataclass
-class _Draft:
-    """An answer being written: sentences with their citation markers."""
-
-    parts: list[str] = field(default_factory=list)
-    citations: list[Citation] = field(default_factory=list)
-
-    def cite(self, citation: Citation) -> str:
-        for n, existing in enumerate(self.citations, start=1):
-            if (existing.doc_id, existing.start, existing.end) == (
-                citation.doc_id,
-                citation.start,
-                citation.end,
-            ):
-                return f"[{n}]"
-        self.citations.append(citation)
-        return f"[{len(self.citations)}]"
-
-    def add(self, text: str) -> None:
-        self.parts.append(text)
-
-
-def _fact_verdict(facts: Sequence[Fact]) -> str:
-    """是 / 否 / 视情况 for a yes/no question answered from facts: a yes/no value decides, and so does a
-    quantity of zero (可删除、不保留 is 0 days: 数据还在吗？ → 否); a value stated under a condition
-    depends on it; any other stated value says yes, the contract provides it."""
-    flags = [f.value for f in facts if isinstance(f.value, bool)]
-    flags += [
-        f.value != 0 for f in facts if isinstance(f.value, int | float) and not isinstance(f.value, bool)
-    ]
-    if flags and not all(flags):
-        return "否" if not any(flags) else "视情况"
-    if flags and len(flags) == sum(isinstance(f.value, bool) for f in facts):
-        return "是"
-    if any(q.startswith("条件") for f in facts for q in f.qualifiers):
-        return "视情况"
-    return "是"
-
-
-def _quote(fact: Fact) -> str:
-    return f"“{fact.wording}”" if fact.wording and fact.wording not in fact.display else ""
 
 
 class Composer:
@@ -147,13 +105,13 @@ class Composer:
         named = [f for f in chosen if f.qualifier and normalise(f.qualifier) in question]
         return named or chosen
 
-    def _statement(self, draft: _Draft, fact: Fact) -> str:
-        quote = _quote(fact)
+    def _statement(self, draft: Draft, fact: Fact) -> str:
+        words = quote(fact)
         where = self.table.document_label(fact)
         if fact.qualifier and fact.qualifier not in fact.display:  # a product's own terms, an SLA tier
             where += f"{fact.qualifier}："
         refs = "".join(f"（所指第 {r.clause_id} 条{draft.cite(r)}）" for r in fact.refs)
-        return f"{where}{fact.display}{('，' + quote) if quote else ''}{draft.cite(fact.citation)}{refs}"
+        return f"{where}{fact.display}{('，' + words) if words else ''}{draft.cite(fact.citation)}{refs}"
 
     def _label(self, analysis: Analysis) -> str:
         return ATTRIBUTES[analysis.attributes[0]].label
@@ -166,7 +124,7 @@ class Composer:
         label = self._label(analysis)
         if not stated:
             return None
-        draft = _Draft()
+        draft = Draft()
         if analysis.intent == "superlative":
             primary = analysis.attributes[0]
             ranked = []
@@ -196,7 +154,7 @@ class Composer:
                 statements += f"；另有 {left} 条针对具体产品或情形的约定" if left else ""
                 prefix = ""
                 if analysis.intent == "yes_no":
-                    prefix = _fact_verdict(found[p]) + "，"
+                    prefix = fact_verdict(found[p]) + "，"
                 draft.add(f"{p}：{prefix}{statements}")
         if missing:
             draft.add(self._missing(question, analysis, missing, label))
@@ -322,7 +280,7 @@ class Composer:
                     seen.add(hit.clause.provider)
                     chosen.append(hit)
             chosen = chosen[:3]
-        draft = _Draft()
+        draft = Draft()
         for hit in chosen:
             quoted = self._quoted(hit)
             if not quoted:

@@ -356,8 +356,8 @@ def test_a_topic_whose_value_was_not_read_is_answered_from_a_clause_that_says_it
 def test_each_part_of_a_question_the_quote_leaves_unanswered_is_quoted_from_the_same_clause(
     tmp_path: Path,
 ) -> None:
-    """争议怎么解决？仲裁用什么语言？: the dispute fact quotes the arbitration sentence; the language is another
-    sentence of the same clause, quoted after it. A question of one part gets the fact alone."""
+    """争议怎么解决？仲裁用什么语言？: the dispute fact quotes the arbitration sentence; the language is
+    another sentence of the same clause, quoted after it. A question of one part gets the fact alone."""
     folder = tmp_path / "contracts"
     folder.mkdir()
     (folder / "星河.txt").write_text(
@@ -374,3 +374,20 @@ def test_each_part_of_a_question_the_quote_leaves_unanswered_is_quoted_from_the_
     assert both.citations[-1].clause_id == "8.1" and both.citations[-1].text == "仲裁语言为中文。"
     assert "仲裁语言为中文" in both.answer
     check_citations(both, composer)
+
+
+def test_a_fact_mentioned_without_a_figure_is_quoted_with_its_sentence(tmp_path: Path) -> None:
+    """继续存储 alone says nothing a user can act on; the sentence around it (仅在一定的缓冲期内) does."""
+    folder = tmp_path / "contracts"
+    folder.mkdir()
+    (folder / "星河.txt").write_text(
+        "星河云服务协议\n本协议是杭州星河数据科技有限公司（以下简称“星河云”）与您订立的协议。\n"
+        "1. 数据\n1.1 服务期满或协议终止后，星河云仅在一定的缓冲期（以产品文档载明的时限为准）内继续存储您的数据。\n",
+        encoding="utf-8",
+    )
+    composer = composer_for(folder, tmp_path / "index")
+    (fact,) = composer.table.cell("星河云", "data_retention")
+    assert fact.state == "mentioned"
+    answer = composer.ask("星河云服务终止后数据保留多久？")
+    assert "仅在一定的缓冲期" in answer.answer
+    check_citations(answer, composer)
