@@ -57,7 +57,7 @@ def quote(fact: Fact) -> str:
     if fact.state == "mentioned" and fact.wording:
         sentence = strip_markup(fact.citation.text).strip()
         at = max(sentence.find(fact.wording), 0)
-        start = max(0, min(at - MENTION_CHARS // 2, len(sentence) - MENTION_CHARS))
-        shown = sentence[start : start + MENTION_CHARS]
-        return f"“{'……' if start else ''}{shown}{'……' if start + MENTION_CHARS < len(sentence) else ''}”"
+        end = min(len(sentence), max(at + len(fact.wording) + 12, MENTION_CHARS))  # mostly what comes before
+        start = max(0, end - MENTION_CHARS)
+        return f"“{'……' if start else ''}{sentence[start:end]}{'……' if end < len(sentence) else ''}”"
     return f"“{fact.wording}”" if fact.wording and fact.wording not in fact.display else ""
