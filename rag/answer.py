@@ -28,6 +28,7 @@ from rag.understand import (
     QUESTION_FILLER,
     Analysis,
     asked_types,
+    asks_identity,
     normalise,
     verdict,
     with_history,
@@ -354,6 +355,31 @@ class Composer:
                 return False  # a close clause speaks of it: the reading may have missed its value
         return True
 
+    def _identity(self, question: str, analysis: Analysis) -> Answer | None:
+        """Who each provider asked about is: the entity read, quoted from the first sentence naming it."""
+        draft = Draft()
+        for name in analysis.providers:
+            for entity in dict.fromkeys(p.entity for p in self.providers if p.name == name and p.entity):
+                found = next(
+                    (
+                        Citation(c.doc_id, c.provider, c.clause_id, s.start, s.end, s.text)
+                        for c in self.clause_of.values()
+                        if c.provider == name
+                        and entity in c.text
+                        and (not analysis.documents or c.doc_id in analysis.documents)
+                        for s in c.sentences
+                        if entity in s.text
+                    ),
+                    None,
+                )
+                if found is not None:
+                    draft.add(
+                        f"{name}的签约主体是{entity}：“{strip_markup(found.text).strip()}”{draft.cite(found)}"
+                    )
+        if not draft.parts:
+            return None
+        return Answer(question, "；".join(draft.parts) + "。", False, analysis.intent, tuple(draft.citations))
+
     def _scoped(self, question: str, provider: str | None, history: Sequence[str]) -> tuple[Analysis, str]:
         """Scope precedence: a provider the question names, then the conversation's, then the filter."""
         analysis, query = with_history(question, [normalise(h) for h in history], self.providers)
@@ -369,6 +395,8 @@ class Composer:
             corpus = "、".join(self.table.providers)
             text = f"已收录的合同中没有{names}的合同，无法回答。已收录的服务商：{corpus}。"
             return Answer(asked, text, True, analysis.intent, ())
+        if asks_identity(query) and (identity := self._identity(asked, analysis)) is not None:
+            return identity
         guess = None  # the classifier's reading, asked only where it is used (it embeds the question)
         if not analysis.attributes and len(analysis.providers) != 1:
             guess = inferred_topic(self.topics, query, analysis, self.retriever, self.table)

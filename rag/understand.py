@@ -27,6 +27,14 @@ _FOLLOW_OPENER = re.compile(_DATA["followup"]["opener"])
 _FOLLOW_CLOSER = re.compile(_DATA["followup"]["closer"])
 _FOLLOW_MAX = int(_DATA["followup"]["max_chars"])
 _VERDICT = {k: re.compile(v) for k, v in _DATA["verdict"].items()}
+_IDENTITY = re.compile(_DATA["identity"])
+
+
+def asks_identity(question: str) -> bool:
+    """The question asks who the provider is (运营主体, 哪家公司): the contracting company."""
+    return bool(_IDENTITY.search(question))
+
+
 #: Zero-width characters, soft hyphens and BOMs that sneak into pasted text and split words.
 
 

@@ -392,3 +392,15 @@ def test_a_fact_mentioned_without_a_figure_is_quoted_with_its_sentence(tmp_path:
     answer = composer.ask("星河云服务终止后数据保留多久？")
     assert "仅在一定的缓冲期" in answer.answer
     check_citations(answer, composer)
+
+
+def test_who_the_provider_is_is_answered_with_the_entity_where_the_contract_names_it(tmp_path: Path) -> None:
+    folder = tmp_path / "contracts"
+    folder.mkdir()
+    (folder / "星河.txt").write_text(STARRY, encoding="utf-8")
+    composer = composer_for(folder, tmp_path / "index")
+    for question in ("星河云的签约主体是哪家公司？", "星河云 运营主体"):
+        answer = composer.ask(question)
+        assert not answer.refused and "杭州星河数据科技有限公司" in answer.answer
+        assert "杭州星河数据科技有限公司" in answer.citations[0].text
+        check_citations(answer, composer)
