@@ -46,6 +46,7 @@ _VALUE_FINDERS = {"duration": durations, "rate_per_day": rates, "percentage": ra
 #: (0.05 → 179, 0 → 173 without the value check).
 CLOSER_MARGIN = 0.1
 LIST_ITEMS = 6
+SHORT_REFERENCE = 60  # a referenced text shown whole up to this long
 FACTS_SHOWN = 3  # facts stated per contract in a lookup or listing (general terms first)
 CANDIDATES = 30  # retrieved clauses the reranker re-scores
 RELATED = 3  # closest clauses listed (never as support) when nothing answers the question
@@ -111,7 +112,7 @@ class Composer:
         where = self.table.document_label(fact)
         if fact.qualifier and fact.qualifier not in fact.display:  # a product's own terms, an SLA tier
             where += f"{fact.qualifier}："
-        refs = "".join(f"（所指第 {r.clause_id} 条{draft.cite(r)}）" for r in fact.refs)
+        refs = "".join(f"（所指第 {r.clause_id} 条{_said(r)}{draft.cite(r)}）" for r in fact.refs)
         return f"{where}{fact.display}{('，' + words) if words else ''}{draft.cite(fact.citation)}{refs}"
 
     def _label(self, analysis: Analysis) -> str:
@@ -433,6 +434,13 @@ class Composer:
             return Answer(asked, note + text, True, analysis.intent, ())
         text = f"已收录的{scope}合同中没有找到明确回答这个问题的条款。"
         return Answer(asked, note + text, True, analysis.intent, (), self._related(query, analysis))
+
+
+def _said(reference: Citation) -> str:
+    """What a short referenced clause or sentence says (签订地为…), shown beside its number; a long one is
+    only cited."""
+    text = strip_markup(reference.text).strip()
+    return f"：“{text}”" if len(text) <= SHORT_REFERENCE else ""
 
 
 def _is_lead_in(text: str) -> bool:

@@ -3,7 +3,8 @@ so an answer can cite the clause a fact depends on beside the fact's own words.
 
 The reference words are data (``PATTERNS``): a numbered reference is looked up by the contract's own
 clause numbers; 前款 is the clause just before; 上述 is the lead-in the sentence is an item of, else the
-clause before. A reference that does not resolve is left alone, never guessed.
+clause before; a place defined elsewhere (本协议签订地) is the sentence defining it (签订地为…). A reference
+that does not resolve is left alone, never guessed.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("number", re.compile(r"(?<![\d.])(?P<n>\d+\.\d+(?:\.\d+)*)\s*条")),
     ("previous", re.compile(r"前款|上款|上一款|前项|上一条")),
     ("above", re.compile(r"上述条款|上述约定|上述规定|前述条款|前述约定")),
+    # a place the contract defines elsewhere (本协议签订地 … 法院 → 本协议签订地为广东省深圳市南山区)
+    ("defined", re.compile(r"(?P<n>签订地|签署地|履行地)(?![（(为是])")),
 )
 
 
@@ -45,6 +48,7 @@ class References:
 
     def resolve(self, clause: Clause, sentence: str) -> tuple[Citation, ...]:
         found: list[Clause] = []
+        defined: list[Citation] = []
         for kind, pattern in PATTERNS:
             for m in pattern.finditer(sentence):
                 target: Clause | None
@@ -54,10 +58,26 @@ class References:
                         (self._by_id[(clause.doc_id, i)] for i in ids if (clause.doc_id, i) in self._by_id),
                         None,
                     )
+                elif kind == "defined":
+                    definition = self._definition(clause, m.group("n"))
+                    if definition is not None and definition not in defined:
+                        defined.append(definition)
+                    continue
                 elif kind == "previous":
                     target = self._before(clause)
                 else:
                     target = self._parent(clause) or self._before(clause)
                 if target is not None and target != clause and target not in found:
                     found.append(target)
-        return tuple(Citation.of(c) for c in found)
+        return (*(Citation.of(c) for c in found), *defined)
+
+    def _definition(self, clause: Clause, term: str) -> Citation | None:
+        """The sentence of the same contract saying what ``term`` is (签订地为…), never ``clause``'s own."""
+        said = re.compile(rf"{term}\s*(?:为|是|位于)")
+        for other in self._clauses:
+            if other.doc_id != clause.doc_id or other == clause:
+                continue
+            for s in other.sentences:
+                if said.search(s.text):
+                    return Citation(other.doc_id, other.provider, other.clause_id, s.start, s.end, s.text)
+        return None

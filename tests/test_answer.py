@@ -404,3 +404,19 @@ def test_who_the_provider_is_is_answered_with_the_entity_where_the_contract_name
         assert not answer.refused and "杭州星河数据科技有限公司" in answer.answer
         assert "杭州星河数据科技有限公司" in answer.citations[0].text
         check_citations(answer, composer)
+
+
+def test_a_court_named_by_a_place_defined_elsewhere_is_answered_with_that_place(tmp_path: Path) -> None:
+    folder = tmp_path / "contracts"
+    folder.mkdir()
+    (folder / "星河.txt").write_text(
+        "星河云服务协议\n本协议是杭州星河数据科技有限公司（以下简称“星河云”）与您订立的协议。\n"
+        "九、 争议解决\n1. 本协议签订地为浙江省杭州市西湖区。本协议适用中华人民共和国法律。\n"
+        "2. 因本协议产生的争议，双方应提交本协议签订地有管辖权的人民法院诉讼解决。\n",
+        encoding="utf-8",
+    )
+    composer = composer_for(folder, tmp_path / "index")
+    answer = composer.ask("星河云出了纠纷去哪个法院？")
+    assert "浙江省杭州市西湖区" in answer.answer
+    assert any(c.text == "本协议签订地为浙江省杭州市西湖区。" for c in answer.citations)
+    check_citations(answer, composer)

@@ -239,6 +239,27 @@ def test_a_cross_reference_resolves_to_the_clause_it_points_at(write_contract: C
     assert refund.refs[0].text == "您不得利用星河云服务从事违法活动。"
 
 
+def test_a_place_defined_elsewhere_resolves_to_the_sentence_defining_it(
+    write_contract: Callable[..., Path],
+) -> None:
+    """本协议签订地有管辖权的人民法院 names no place; 本协议签订地为… in another clause does. A place stated
+    where it is used (签订地（杭州市）) needs no definition, and an undefined one is left alone."""
+    body = "\n".join(
+        [
+            "九、 争议解决",
+            "1. 本协议签订地为浙江省杭州市西湖区。本协议适用中华人民共和国法律。",
+            "2. 因本协议产生的争议，双方应提交本协议签订地有管辖权的人民法院诉讼解决。",
+            "",
+        ]
+    )
+    dispute = next(f for f in _table(write_contract, body).facts if f.attribute == "dispute")
+    assert [(r.clause_id, r.text) for r in dispute.refs] == [("九.1", "本协议签订地为浙江省杭州市西湖区。")]
+    undefined = "九、 争议解决\n1. 因本协议产生的争议，提交本协议签订地有管辖权的人民法院诉讼解决。\n"
+    facts = _table(write_contract, undefined, "晴空.txt").facts
+    alone = next(f for f in facts if f.attribute == "dispute" and f.citation.doc_id == "晴空.txt")
+    assert alone.refs == ()
+
+
 def test_a_value_is_kept_where_the_contract_deals_with_it_and_a_figure_beats_a_mention(
     write_contract: Callable[..., Path],
 ) -> None:
