@@ -255,12 +255,19 @@ class Composer:
         return np.asarray(rows, dtype=np.float64).reshape(len(rows), -1)
 
     def _strong(self, question: str, analysis: Analysis) -> list[Hit]:
-        """Candidates good enough to answer from, best first: by the reranker when one is trained,
-        else by coverage and dense similarity."""
+        """Candidates good enough to answer from, best first: by the reranker when one is trained, else
+        those the coverage gate passes in retrieval order, a clause saying clearly more of the question
+        (coverage ahead by twice the closer margin) moved first."""
         providers = list(analysis.providers) or None
         if self.reranker is None:
             hits = self.retriever.search(question, 5, providers=providers)
-            return [h for h in hits if self.supported(question, h, analysis.providers)]
+            cover = {id(h): self.coverage(question, h, analysis.providers) for h in hits}
+            strong = [h for h in hits if self.supported(question, h, analysis.providers)]
+            if strong:  # a clause saying clearly more of the question comes before a closer-ranked one
+                best = max(strong, key=lambda h: cover[id(h)])
+                if cover[id(best)] >= cover[id(strong[0])] + CLOSER_MARGIN * 2:
+                    strong = [best, *(h for h in strong if h is not best)]
+            return strong
         hits = self.retriever.search(question, CANDIDATES, providers=providers)
         if not hits:
             return []

@@ -420,3 +420,36 @@ def test_a_court_named_by_a_place_defined_elsewhere_is_answered_with_that_place(
     assert "浙江省杭州市西湖区" in answer.answer
     assert any(c.text == "本协议签订地为浙江省杭州市西湖区。" for c in answer.citations)
     check_citations(answer, composer)
+
+
+class _ListRetriever:
+    """A retriever returning fixed hits in a fixed order."""
+
+    def __init__(self, hits: list[Hit]) -> None:
+        self.hits = hits
+
+    def search(self, question: str, k: int = 5, *, providers: Collection[str] | None = None) -> list[Hit]:
+        return self.hits[:k]
+
+
+def test_a_clause_saying_clearly_more_of_the_question_beats_a_closer_ranked_one(
+    bundled_composer: Composer,
+) -> None:
+    """Retrieval ranks a clause that says one of the question's words first; the composer quotes the one
+    that says clearly more of them, and keeps retrieval's order when two say about as much."""
+    texts = ["码尚云的机房每年巡检一次。", "机房发生火灾时，码尚云应启动应急预案并通报进展。"]
+    clauses = [
+        Clause("x.txt", "码尚云", f"9.{n}", "clause", (), 0, len(t), t, (Span(0, len(t), t),))
+        for n, t in enumerate(texts, start=1)
+    ]
+    hits = [Hit(c, 1.0, c.sentences[0], (("dense", 0.95),)) for c in clauses]
+    composer = Composer(
+        _ListRetriever(hits),
+        bundled_composer.table,
+        providers=bundled_composer.providers,
+        tokenizer=bundled_composer.tokenizer,
+        idf=bundled_composer.idf,
+    )
+    answer = composer.ask("码尚云的机房发生火灾时应启动什么预案？")
+    assert [c.clause_id for c in answer.citations] == ["9.2"]
+    assert composer.ask("码尚云的机房多久巡检一次？").citations[0].clause_id == "9.1"
