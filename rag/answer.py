@@ -19,8 +19,9 @@ from core.text import abbreviated_in, strip_markup
 from index.textproc import ChineseTokenizer
 from rag.catalog import about
 from rag.complete import completed
-from rag.draft import Draft, fact_verdict, quote
+from rag.draft import Draft, fact_verdict, quote, referenced
 from rag.facts import ATTRIBUTES, GENERIC_SELF, FactTable, facts_shown
+from rag.identity import identity_answer
 from rag.rerank import Reranker, candidate_features
 from rag.retrieve import without_names
 from rag.topics import QuestionTopics, inferred_topic
@@ -46,7 +47,6 @@ _VALUE_FINDERS = {"duration": durations, "rate_per_day": rates, "percentage": ra
 #: (0.05 → 179, 0 → 173 without the value check).
 CLOSER_MARGIN = 0.1
 LIST_ITEMS = 6
-SHORT_REFERENCE = 60  # a referenced text shown whole up to this long
 FACTS_SHOWN = 3  # facts stated per contract in a lookup or listing (general terms first)
 CANDIDATES = 30  # retrieved clauses the reranker re-scores
 RELATED = 3  # closest clauses listed (never as support) when nothing answers the question
@@ -112,7 +112,7 @@ class Composer:
         where = self.table.document_label(fact)
         if fact.qualifier and fact.qualifier not in fact.display:  # a product's own terms, an SLA tier
             where += f"{fact.qualifier}："
-        refs = "".join(f"（所指第 {r.clause_id} 条{_said(r)}{draft.cite(r)}）" for r in fact.refs)
+        refs = "".join(f"（所指第 {r.clause_id} 条{referenced(r)}{draft.cite(r)}）" for r in fact.refs)
         return f"{where}{fact.display}{('，' + words) if words else ''}{draft.cite(fact.citation)}{refs}"
 
     def _label(self, analysis: Analysis) -> str:
@@ -197,12 +197,17 @@ class Composer:
         clause = self.clause_of.get((citation.doc_id, citation.clause_id))
         return f"{' '.join(clause.heading_path)} {clause.text}" if clause else citation.text
 
-    def _on_topic(self, answer: Answer | None, analysis: Analysis) -> Answer | None:
-        """An extractive answer kept only when its clause is about the question's topic."""
+    def _on_topic(self, question: str, answer: Answer | None, analysis: Analysis) -> Answer | None:
+        """An extractive answer kept only when its clause is about the question's topic and says the
+        words that made the question about it (付款方式 is not answered by a clause on 逾期付款)."""
         if answer is None or not answer.citations:
             return None
         said = self._context(answer.citations[0])
-        return answer if about(said, analysis.attributes, concept=True) else None
+        topic_words = (w for a in analysis.attributes for w in ATTRIBUTES[a].question_words)
+        asked = " ".join(w for w in topic_words if w in question)
+        words, explained = self.explained(asked, said, ())
+        topical = set(words) <= explained
+        return answer if topical and about(said, analysis.attributes, concept=True) else None
 
     def _closer_clause(self, question: str, analysis: Analysis, facts: Answer) -> Answer:
         """A question on a catalog topic that asks for what the facts do not say (退款要扣多少手续费？ is
@@ -363,31 +368,6 @@ class Composer:
                 return False  # a close clause speaks of it: the reading may have missed its value
         return True
 
-    def _identity(self, question: str, analysis: Analysis) -> Answer | None:
-        """Who each provider asked about is: the entity read, quoted from the first sentence naming it."""
-        draft = Draft()
-        for name in analysis.providers:
-            for entity in dict.fromkeys(p.entity for p in self.providers if p.name == name and p.entity):
-                found = next(
-                    (
-                        Citation(c.doc_id, c.provider, c.clause_id, s.start, s.end, s.text)
-                        for c in self.clause_of.values()
-                        if c.provider == name
-                        and entity in c.text
-                        and (not analysis.documents or c.doc_id in analysis.documents)
-                        for s in c.sentences
-                        if entity in s.text
-                    ),
-                    None,
-                )
-                if found is not None:
-                    draft.add(
-                        f"{name}的签约主体是{entity}：“{strip_markup(found.text).strip()}”{draft.cite(found)}"
-                    )
-        if not draft.parts:
-            return None
-        return Answer(question, "；".join(draft.parts) + "。", False, analysis.intent, tuple(draft.citations))
-
     def _scoped(self, question: str, provider: str | None, history: Sequence[str]) -> tuple[Analysis, str]:
         """Scope precedence: a provider the question names, then the conversation's, then the filter."""
         analysis, query = with_history(question, [normalise(h) for h in history], self.providers)
@@ -403,8 +383,10 @@ class Composer:
             corpus = "、".join(self.table.providers)
             text = f"已收录的合同中没有{names}的合同，无法回答。已收录的服务商：{corpus}。"
             return Answer(asked, text, True, analysis.intent, ())
-        if asks_identity(query) and (identity := self._identity(asked, analysis)) is not None:
-            return identity
+        if asks_identity(query):
+            identity = identity_answer(asked, analysis, self.providers, self.clause_of.values())
+            if identity is not None:
+                return identity
         guess = None  # the classifier's reading, asked only where it is used (it embeds the question)
         if not analysis.attributes and len(analysis.providers) != 1:
             guess = inferred_topic(self.topics, query, analysis, self.retriever, self.table)
@@ -414,7 +396,7 @@ class Composer:
             if answer is not None and analysis.intent in ("lookup", "yes_no", "open"):
                 answer = self._closer_clause(query, analysis, answer)
             elif answer is None:  # no value read for any provider asked: a clause on the topic may say it
-                answer = self._on_topic(self._extractive(query, analysis), analysis)
+                answer = self._on_topic(query, self._extractive(query, analysis), analysis)
         else:
             answer = self._extractive(query, analysis)
             if answer is None:  # nothing clear found: the classifier's topic, if it has one
@@ -441,13 +423,6 @@ class Composer:
             return Answer(asked, note + text, True, analysis.intent, ())
         text = f"已收录的{scope}合同中没有找到明确回答这个问题的条款。"
         return Answer(asked, note + text, True, analysis.intent, (), self._related(query, analysis))
-
-
-def _said(reference: Citation) -> str:
-    """What a short referenced clause or sentence says (签订地为…), shown beside its number; a long one is
-    only cited."""
-    text = strip_markup(reference.text).strip()
-    return f"：“{text}”" if len(text) <= SHORT_REFERENCE else ""
 
 
 def _is_lead_in(text: str) -> bool:

@@ -1,4 +1,4 @@
-"""The ``rag`` command line: providers, clauses, index, search, facts, ask.
+"""The ``rag`` command line: providers, clauses, index, search, facts, ask, feedback, serve.
 
 Errors are printed as one line naming the problem; no stack trace reaches the user.
 """
@@ -256,6 +256,22 @@ def _conditions(fact: Fact) -> str:
     return f"（{'；'.join(shown)}）" if shown else ""
 
 
+def cmd_feedback(args: argparse.Namespace, settings: Settings) -> int:
+    from rag.feedback import FeedbackStore, to_csv
+
+    rows = FeedbackStore(settings.index_dir).rows()
+    if args.csv:
+        sys.stdout.write(to_csv(rows))
+        return 0
+    if not rows:
+        print("no feedback yet")
+    for row in rows:
+        mark = "👍" if row["verdict"] == "up" else "👎"
+        comment = f"  「{row['comment']}」" if row["comment"] else ""
+        print(f"{row['id']}\t{row['created']}\t{mark}\t{row['question']}{comment}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="rag", description="Question answering over cloud-service contracts."
@@ -291,6 +307,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--jsonl", action="store_true", help="read questions from stdin, one JSON line out each")
     p.set_defaults(func=cmd_ask)
+    p = sub.add_parser("feedback", help="users' 👍 / 👎 on answers, with question, answer and citations")
+    p.add_argument("--csv", action="store_true", help="print CSV (every column, citations as JSON)")
+    p.set_defaults(func=cmd_feedback)
     p = sub.add_parser("serve", help="start the HTTP API and the embeddable widget")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="port (default 8000)")

@@ -10,6 +10,7 @@ from core.records import Citation, Fact
 from core.text import strip_markup
 
 MENTION_CHARS = 80  # a mentioned fact's sentence shown up to this long
+SHORT_REFERENCE = 60  # a referenced text shown whole up to this long
 
 
 @dataclass
@@ -61,3 +62,10 @@ def quote(fact: Fact) -> str:
         start = max(0, end - MENTION_CHARS)
         return f"“{'……' if start else ''}{sentence[start:end]}{'……' if end < len(sentence) else ''}”"
     return f"“{fact.wording}”" if fact.wording and fact.wording not in fact.display else ""
+
+
+def referenced(reference: Citation) -> str:
+    """What a short referenced clause or sentence says (签订地为…), shown beside its number; a long one is
+    only cited."""
+    text = strip_markup(reference.text).strip()
+    return f"：“{text}”" if len(text) <= SHORT_REFERENCE else ""

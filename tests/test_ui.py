@@ -5,10 +5,13 @@ Questions and answers are ``st.text`` (never Markdown); contract text is one raw
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
+
+from rag.catalog import ATTRIBUTES
 
 APP = str(Path(__file__).resolve().parent.parent / "ui" / "app.py")
 
@@ -50,21 +53,80 @@ def test_typed_question_with_provider_filter_and_history(app: AppTest) -> None:
     assert texts[2] == "阿里云的滞纳金是多少？" and "没有阿里云的合同" in texts[3]
 
 
-def test_comparison_page_shows_the_table_and_a_chart(app: AppTest) -> None:
+def test_comparison_page_shows_the_whole_table_downloads_and_a_chart(app: AppTest) -> None:
     app.sidebar.radio(key="page").set_value("对比").run()
     assert not app.exception
-    table = app.dataframe[0].value
-    assert table.loc["合同终止后的数据保留期", "码尚云"] == "终止后保留 30 个自然日 [4.3]"
-    assert table.loc["合同终止后的数据保留期", "西部数码"] == "未约定"
+    table = next(m.value for m in app.markdown if '<div class="facts">' in m.value)
+    assert table.count("<tr>") == 1 + len(ATTRIBUTES)  # every attribute a row, every provider a column
+    for provider in ("码尚云", "西部数码", "讯众云通信", "软通云商城", "京东云-微电云"):
+        assert f"<th>{provider}</th>" in table
+    assert "终止后保留 30 个自然日 <small>第 4.3 条</small>" in table
+    assert '<td class="absent">未约定</td>' in table
+    assert {b.label for b in app.get("download_button")} == {"下载 CSV", "下载 Excel（XLSX）"}
     assert len(app.get("vega_lite_chart")) == 1
     app.selectbox(key="chart").select("late_fee").run()
-    assert "未约定" in app.caption[-1].value
+    assert "未约定（不画作 0）" in app.caption[-1].value
+    app.multiselect(key="cmp-providers").set_value(["码尚云", "西部数码"]).run()
+    table = next(m.value for m in app.markdown if '<div class="facts">' in m.value)
+    assert "<th>码尚云</th>" in table and "<th>讯众云通信</th>" not in table
 
 
-def test_document_page_shows_the_clause_tree(app: AppTest) -> None:
+def test_the_downloads_carry_the_citation_of_every_cell(
+    hashing_index_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RAG_EMBED_MODEL", "hashing")
+    monkeypatch.setenv("RAG_INDEX_DIR", str(hashing_index_dir))
+    from openpyxl import load_workbook
+
+    from rag.pipeline import open_pipeline
+    from rag.settings import Settings
+    from ui.compare import EXPORT_COLUMNS, as_csv, as_xlsx, export_rows
+
+    p = open_pipeline(Settings(), progress=False)
+    rows = export_rows(p, ["码尚云", "西部数码"], ["data_retention"])
+    assert ("西部数码", "合同终止后的数据保留期", "未约定", "", "", "") in rows
+    (kept,) = [r for r in rows if r[0] == "码尚云"]
+    assert kept[2] == "终止后保留 30 个自然日" and kept[4] == "第 4.3 条" and "30 个自然日" in kept[5]
+    assert as_csv(rows).decode("utf-8-sig").splitlines()[0] == ",".join(EXPORT_COLUMNS)
+    sheet = load_workbook(io.BytesIO(as_xlsx(rows))).active
+    assert [c.value for c in sheet[1]] == list(EXPORT_COLUMNS)
+    assert tuple(c.value or "" for c in sheet[3]) in rows and sheet.max_row == 1 + len(rows)
+
+
+def test_document_page_shows_the_clause_tree_and_finds_words(app: AppTest) -> None:
     app.sidebar.radio(key="page").set_value("合同").run()
     app.selectbox(key="doc").select("002_111862d00bf5977e.txt").run()
     assert not app.exception
     texts = [m.value for m in app.markdown]
-    assert any(t.startswith('<div class="clause"><code>4.3</code> 除法定及码尚云') for t in texts)
+    assert any("<code>第 4.3 条</code> 除法定及码尚云" in t for t in texts)
     assert "<h3>用户数据的保存、销毁与下载</h3>" in texts
+    app.text_input(key="doc-search").set_value("滞纳金").run()
+    found = [m.value for m in app.markdown if "data-clause" in m.value]
+    assert found and all("<mark>滞纳金</mark>" in t for t in found)
+    assert any("含“滞纳金”的条款" in c.value for c in app.caption)
+
+
+def test_a_citation_opens_its_contract_at_the_clause_with_the_words_marked(app: AppTest) -> None:
+    app.button(key="example-哪家数据保留期最长？").click().run()
+    app.button(key="open-0-1").click().run()
+    assert not app.exception
+    assert app.sidebar.radio(key="page").value == "合同"
+    assert app.selectbox(key="doc").value == "002_111862d00bf5977e.txt"
+    (focused,) = [m.value for m in app.markdown if 'class="clause focus"' in m.value]
+    assert 'data-clause="002_111862d00bf5977e.txt#4.3"' in focused and "<mark>" in focused
+
+
+def test_feedback_is_stored_with_the_answer_and_its_citations(app: AppTest, hashing_index_dir: Path) -> None:
+    from rag.feedback import FeedbackStore
+
+    before = len(FeedbackStore(hashing_index_dir).rows())
+    app.button(key="example-哪家数据保留期最长？").click().run()
+    app.text_input(key="comment-0").set_value("引用准确").run()
+    app.button(key="down-0").click().run()
+    assert not app.exception
+    rows = FeedbackStore(hashing_index_dir).rows()
+    assert len(rows) == before + 1
+    row = rows[-1]
+    assert (row["verdict"], row["comment"], row["question"]) == ("down", "引用准确", "哪家数据保留期最长？")
+    assert "002_111862d00bf5977e.txt" in row["citations"]
+    assert any("已记录你的反馈" in c.value for c in app.caption)

@@ -33,7 +33,10 @@ HOSTILE = """恶意云服务协议
 #: The provider's name is contract data too (here from providers.toml): it lands in labels and captions.
 HOSTILE_NAME = "恶意*云*[官网](https://evil.example/name)"
 #: The only tags the app writes around contract text.
-OWN_TAGS = re.compile(r'</?(?:div|mark|br|code|strong|h[1-6])(?: class="[a-z]+")?>')
+OWN_TAGS = re.compile(
+    r"</?(?:div|mark|br|code|strong|small|table|thead|tbody|tr|th|td|h[1-6])"
+    r'(?: class="[a-z ]+")?(?: data-clause="[^"<>]*")?>'
+)
 INVISIBLE = ("\u200b", "\u00ad", "\ufeff", "\x00")
 
 commonmark = MarkdownIt("commonmark", {"html": True}).enable("strikethrough")
@@ -136,8 +139,9 @@ def test_italics_markers_in_an_answer_stay_asterisks(hostile: AppTest) -> None:
     assert not hostile.exception
     answer = hostile.chat_message[1].text[0].value
     assert "“恶意云提供7*24小时技术支持”[1]" in answer and "“服务时间为7*24小时”[2]" in answer
-    assert len(hostile.expander) == 2
-    assert all(inert(e.markdown[0].value) for e in hostile.expander)
+    cited = [e for e in hostile.expander if e.label.startswith("[")]
+    assert len(cited) == 2
+    assert all(inert(e.markdown[0].value) for e in cited)
     assert_contract_text_is_inert(hostile)
 
 
@@ -156,7 +160,7 @@ def test_the_contract_page_shows_links_and_asterisks_as_text(hostile: AppTest) -
     texts = markdown_values(hostile)
     assert "<h3>服务支持</h3>" in texts
     # the display text drops plain Markdown links, but an entity-encoded one only appears after decoding
-    clause = next(t for t in texts if t.startswith('<div class="clause"><code>1.2</code>'))
+    clause = next(t for t in texts if 'data-clause="evil.txt#1.2"><code>第 1.2 条</code>' in t)
     assert "客服热线见[客服页面](https://evil.example/entity)，服务时间为7*24小时，另有*重要*说明。" in clause
     assert_contract_text_is_inert(hostile)
 
@@ -164,11 +168,9 @@ def test_the_contract_page_shows_links_and_asterisks_as_text(hostile: AppTest) -
 def test_the_comparison_page_shows_facts_and_names_as_text(hostile: AppTest) -> None:
     hostile.sidebar.radio(key="page").set_value("对比").run()
     assert not hostile.exception
-    assert HOSTILE_NAME in hostile.dataframe[0].value.columns
-    facts = [v for v in markdown_values(hostile) if v.startswith('<div class="plain"><strong>')]
-    assert facts and all(
-        f.startswith(f'<div class="plain"><strong>{as_html(HOSTILE_NAME)}</strong>') for f in facts
-    )
+    (table,) = [v for v in markdown_values(hostile) if '<div class="facts">' in v]
+    assert f"<th>{as_html(HOSTILE_NAME)}</th>" in table  # the provider's name, escaped, heads its column
+    assert inert(table) and "<small>第 1.1 条</small>" in table
     assert_contract_text_is_inert(hostile)
 
 
@@ -240,8 +242,8 @@ def ask(monkeypatch: pytest.MonkeyPatch, index_dir: Path, question: str) -> tupl
     assert not at.exception, at.exception
     return (
         at.chat_message[1].text[0].value,
-        [e.label for e in at.expander],
-        [e.markdown[0].value for e in at.expander],
+        [e.label for e in at.expander if e.label.startswith("[")],
+        [e.markdown[0].value for e in at.expander if e.label.startswith("[")],
     )
 
 
