@@ -160,3 +160,62 @@ def test_streamlit_chat_answers_and_highlights_the_cited_span(browser, streamlit
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "streamlit.png"), full_page=True)
     assert page.get_by_text("Deploy", exact=True).count() == 0  # .streamlit/config.toml: viewer toolbar
+
+
+def _in_view(page, locator) -> bool:  # type: ignore[no-untyped-def]
+    box = locator.bounding_box()
+    height = page.viewport_size["height"]
+    return box is not None and box["y"] >= 0 and box["y"] + min(box["height"], 40) <= height
+
+
+def test_a_citation_opens_the_contract_scrolled_to_the_highlighted_clause(
+    browser, streamlit_url: str
+) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(streamlit_url)
+    box = page.get_by_test_id("stChatInputTextArea")
+    box.wait_for(timeout=90_000)
+    box.fill(QUESTION)
+    box.press("Enter")
+    page.get_by_text("最长的是码尚云", exact=False).first.wait_for(timeout=60_000)
+    page.get_by_text("[1] 码尚云 第 4.3 条").first.click()
+    page.get_by_role("button", name="在合同中查看").first.click()
+    focused = page.locator('.clause.focus[data-clause="002_111862d00bf5977e.txt#4.3"]')
+    focused.wait_for(state="visible", timeout=30_000)
+    assert "30 个自然日" in focused.locator("mark").inner_text()
+    page.wait_for_function(
+        "() => { const r = document.querySelector('.clause.focus').getBoundingClientRect();"
+        " return r.top >= 0 && r.top < window.innerHeight; }",
+        timeout=15_000,
+    )
+    assert _in_view(page, focused)  # the page was scrolled to it, not left at the top
+    assert page.get_by_text("第 4.2 条").first.is_visible()  # its neighbours are readable around it
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "contract-focus.png"))
+
+
+def test_the_comparison_table_shows_every_provider_and_row(browser, streamlit_url: str) -> None:  # type: ignore[no-untyped-def]
+    from rag.catalog import ATTRIBUTES
+
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(streamlit_url)
+    page.get_by_test_id("stChatInputTextArea").wait_for(timeout=90_000)
+    page.get_by_text("对比", exact=True).first.click()
+    table = page.locator(".facts table")
+    table.wait_for(timeout=30_000)
+    page.wait_for_timeout(1_000)  # the page finishes drawing (chart, downloads) before rows are measured
+    headers = table.locator("thead th").all_inner_texts()
+    assert headers[0] == "属性"
+    assert sorted(headers[1:]) == sorted(["码尚云", "西部数码", "讯众云通信", "软通云商城", "京东云-微电云"])
+    rows = table.locator("tbody tr")
+    assert rows.count() == len(ATTRIBUTES)
+    for k in range(rows.count()):  # every row and every cell reaches the screen when scrolled to
+        row = rows.nth(k)
+        row.evaluate("e => e.scrollIntoView({block: 'center'})")
+        page.wait_for_timeout(50)
+        assert _in_view(page, row), k
+        last = row.locator("td").last
+        last.evaluate("e => e.scrollIntoView({block: 'center', inline: 'center'})")
+        assert last.is_visible() and last.inner_text().strip()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "comparison.png"), full_page=True)

@@ -119,16 +119,17 @@ def _chart(p: Pipeline, providers: Sequence[str]) -> None:
 
 def comparison_page(p: Pipeline) -> None:
     st.title("服务商对比")
-    providers = st.multiselect(
-        "对比哪些服务商", p.table.providers, default=p.table.providers, key="cmp-providers"
-    )
-    keys = st.multiselect(
-        "对比哪些条款",
-        list(ATTRIBUTES),
-        default=list(ATTRIBUTES),
-        format_func=lambda k: ATTRIBUTES[k].label,
-        key="cmp-attributes",
-    )
+    with st.expander("选择要对比的服务商与条款（默认全部）"):
+        providers = st.multiselect(
+            "对比哪些服务商", p.table.providers, default=p.table.providers, key="cmp-providers"
+        )
+        keys = st.multiselect(
+            "对比哪些条款",
+            list(ATTRIBUTES),
+            default=list(ATTRIBUTES),
+            format_func=lambda k: ATTRIBUTES[k].label,
+            key="cmp-attributes",
+        )
     if not providers or not keys:
         st.info("请至少选择一家服务商和一项条款。")
         return
