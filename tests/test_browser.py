@@ -104,7 +104,7 @@ def test_widget_answers_and_highlights_the_cited_span(browser, api_url: str) -> 
     page.goto(f"{api_url}/widget")
     page.fill("#q", QUESTION)
     page.press("#q", "Enter")
-    answer = page.locator(".msg.bot").first
+    answer = page.locator(".msg.bot:not(.loading)").first
     answer.wait_for(timeout=30_000)
     text = answer.inner_text()
     assert text.index("码尚云") < text.index("讯众云通信") < text.index("软通云商城")
@@ -219,3 +219,43 @@ def test_the_comparison_table_shows_every_provider_and_row(browser, streamlit_ur
         assert last.is_visible() and last.inner_text().strip()
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "comparison.png"), full_page=True)
+
+
+def test_the_widget_at_390px_shows_progress_scrolls_to_each_answer_and_opened_clause(
+    browser, api_url: str
+) -> None:  # type: ignore[no-untyped-def]
+    """A phone-sized widget: while an answer is on its way a loading line shows; each new answer is scrolled
+    into the log's view from its first line, an opened clause too; citation markers are ≥ 24 px targets."""
+    page = browser.new_page(viewport={"width": 390, "height": 700})
+
+    def slow(route):  # type: ignore[no-untyped-def]
+        time.sleep(0.8)  # long enough to see the loading line
+        route.continue_()
+
+    page.route("**/v1/ask", slow)
+    page.goto(f"{api_url}/widget")
+    log = page.locator("#log")
+    for n, question in enumerate(
+        [QUESTION, "西部数码逾期付款怎么收滞纳金？", "合同纠纷一般去哪里打官司？"], 1
+    ):
+        page.fill("#q", question)
+        page.press("#q", "Enter")
+        page.locator(".msg.loading").wait_for(state="visible", timeout=5_000)
+        page.locator(".msg.bot:not(.loading)").nth(n - 1).wait_for(timeout=30_000)
+        assert page.locator(".msg.loading").count() == 0
+    newest = page.locator(".msg.bot").last
+    page.wait_for_timeout(300)
+    log_box, answer_box = log.bounding_box(), newest.bounding_box()
+    assert log.evaluate("e => e.scrollHeight > e.clientHeight")  # the log overflows: scrolling was needed
+    assert log_box["y"] - 1 <= answer_box["y"] <= log_box["y"] + log_box["height"] - 20
+    marker = newest.locator(".marker").last
+    size = marker.bounding_box()
+    assert size["width"] >= 24 and size["height"] >= 24
+    marker.click()
+    panel = newest.locator(".clause")
+    panel.locator("mark").wait_for(state="visible", timeout=30_000)
+    page.wait_for_timeout(300)
+    panel_box = panel.bounding_box()
+    assert panel_box["y"] + panel_box["height"] <= log_box["y"] + log_box["height"] + 1  # fully in view
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "widget-390.png"))
