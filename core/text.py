@@ -77,8 +77,8 @@ def strip_markup(text: str) -> str:
 
 def abbreviated_in(word: str, text: str) -> bool:
     """``word`` reads as a Chinese abbreviation of something ``text`` says: its characters in order, the
-    whole within twice its length (先用后付 in 先使用服务后付款, 调价 in 调整价格). A word said whole counts too
-    (the tokenizer may cut the text differently: 腾讯企业邮服务 holds 企业). Chinese words only."""
+    whole within twice its length (先用后付 in 先使用服务后付款, 调价 in 调整价格). A word said whole counts
+    too (the tokenizer may cut the text differently: 腾讯企业邮服务 holds 企业). Chinese words only."""
     if len(word) < 2 or not all("\u4e00" <= ch <= "\u9fff" for ch in word):
         return False
     pattern = re.compile(".{0,%d}?".join(map(re.escape, word)) % ((len(word),) * (len(word) - 1)))
