@@ -13,7 +13,7 @@ import numpy as np
 from core.protocols import Embedder
 from core.records import Answer, Clause, Heading, Hit
 from index.embed import make_embedder, progress_bar
-from index.store import BuildReport, build_index, index_exists, load_index
+from index.store import BuildReport, Progress, build_index, index_exists, load_index
 from index.structures import SearchIndex, set_search_threads
 from rag.answer import Composer
 from rag.facts import FactTable, Sentence, build_table
@@ -90,9 +90,10 @@ def embedder_for(settings: Settings) -> Embedder:
 
 
 def build(
-    settings: Settings, embedder: Embedder, *, force: bool = False, progress: bool = True
+    settings: Settings, embedder: Embedder, *, force: bool = False, progress: bool | Progress = True
 ) -> BuildReport:
-    """``rag index``: build or update the index of ``settings.contracts_dir``."""
+    """``rag index``: build or update the index of ``settings.contracts_dir`` (``progress``: a bar on
+    stderr, none, or a callable of the embedding batches, as the UI's progress bar)."""
     return build_index(
         settings.contracts_dir,
         settings.index_dir,
@@ -100,7 +101,7 @@ def build(
         kind=settings.index_kind,
         ann_threshold=settings.ann_threshold,
         max_bytes=settings.max_file_bytes,
-        progress=progress_bar if progress else None,
+        progress=progress if callable(progress) else progress_bar if progress else None,
         force=force,
         batch_size=settings.embed_batch_size,
         allow_symlinks=settings.allow_symlinks,

@@ -1,10 +1,11 @@
 """The Streamlit chat for business users (``make run``): a thin client over the same pipeline as the API.
 
-Three pages: 问答 (chat with cited answers: each citation expands to its clause with the cited words
+Four pages: 问答 (chat with cited answers: each citation expands to its clause with the cited words
 highlighted and opens the contract there; 👍 / 👎 feedback; a new conversation), 对比 (the provider ×
 attribute table, downloads, a chart: ``ui/compare.py``), 合同 (a contract with search, scrolled to a cited
-clause: ``ui/contract.py``). No retrieval logic lives here. Everything read from contracts or typed by
-users is shown as text, never as Markdown (``ui/common.py``).
+clause: ``ui/contract.py``), 上传合同 (add or remove contracts: ``ui/upload.py``). No retrieval logic
+lives here. Everything read from contracts or typed by users is shown as text, never as Markdown
+(``ui/common.py``).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from ui.common import (
 )
 from ui.compare import comparison_page
 from ui.contract import document_page, open_in_contract
+from ui.upload import upload_page
 
 __all__ = ["as_html", "clean_question", "main", "markdown_literal"]
 
@@ -154,7 +156,7 @@ def main() -> None:
     except Exception as exc:  # a clear message, never a stack trace
         st.error(f"无法加载索引：{markdown_literal(str(exc))}")
         st.stop()
-    pages = {"问答": chat_page, "对比": comparison_page, "合同": document_page}
+    pages = {"问答": chat_page, "对比": comparison_page, "合同": document_page, "上传合同": upload_page}
     page = st.sidebar.radio("页面", list(pages), key="page")
     pages[page](p)
 
