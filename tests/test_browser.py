@@ -259,3 +259,56 @@ def test_the_widget_at_390px_shows_progress_scrolls_to_each_answer_and_opened_cl
     assert panel_box["y"] + panel_box["height"] <= log_box["y"] + log_box["height"] + 1  # fully in view
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "widget-390.png"))
+
+
+@pytest.fixture(scope="module")
+def own_folder_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app over a copy of the bundled contracts and an index of its own: uploads land there."""
+    import shutil
+
+    from rag.settings import BUNDLED_CONTRACTS
+
+    root = tmp_path_factory.mktemp("upload")
+    shutil.copytree(BUNDLED_CONTRACTS, root / "contracts")
+    env = {
+        **os.environ,
+        "RAG_EMBED_MODEL": "hashing",
+        "RAG_INDEX_DIR": str(root / "index"),
+        "RAG_CONTRACTS_DIR": str(root / "contracts"),
+    }
+    port = free_port()
+    command = [
+        sys.executable, "-m", "streamlit", "run", str(ROOT / "ui" / "app.py"),
+        "--server.headless", "true", "--server.address", "127.0.0.1", "--server.port", str(port),
+        "--browser.gatherUsageStats", "false",
+    ]  # fmt: skip
+    process = start(command, env, f"http://127.0.0.1:{port}/_stcore/health")
+    yield f"http://127.0.0.1:{port}"
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def test_an_uploaded_contract_is_answered(browser, own_folder_url: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    contract = tmp_path / "晨星.txt"
+    contract.write_text(
+        "晨星云服务协议\n本协议是杭州晨星数据科技有限公司（以下简称“晨星云”）与您订立的协议。\n"
+        "1. 数据\n1.1 服务期满或协议终止后，晨星云将继续保存您的数据 45 个自然日，逾期删除。\n",
+        encoding="utf-8",
+    )
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(own_folder_url)
+    page.get_by_test_id("stChatInputTextArea").wait_for(timeout=90_000)
+    page.get_by_text("上传合同", exact=True).first.click()
+    page.locator("input[type=file]").set_input_files(str(contract))
+    page.get_by_text("识别出的服务商：晨星云", exact=False).first.wait_for(timeout=30_000)
+    page.get_by_role("button", name="加入并重新建索引").click()
+    page.get_by_text("已加入 晨星.txt", exact=False).first.wait_for(timeout=90_000)
+    assert page.locator(".facts td", has_text="晨星.txt").count() == 1  # in the loaded contracts
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "upload.png"), full_page=True)
+    page.get_by_text("问答", exact=True).first.click()
+    box = page.get_by_test_id("stChatInputTextArea")
+    box.wait_for(timeout=90_000)
+    box.fill("晨星云服务终止后数据保留多久？")
+    box.press("Enter")
+    page.get_by_text("45 个自然日", exact=False).first.wait_for(timeout=60_000)

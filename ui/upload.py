@@ -74,7 +74,8 @@ def upload_page(p: Pipeline) -> None:
     done = st.session_state.pop(DONE, None)
     if done:
         st.success(markdown_literal(done))
-    upload = st.file_uploader("选择合同文件", type=["txt", "md", "docx", "pdf"], key="upload")
+    round_ = st.session_state.setdefault("upload-round", 0)  # a new uploader, emptied, after each add
+    upload = st.file_uploader("选择合同文件", type=["txt", "md", "docx", "pdf"], key=f"upload-{round_}")
     if upload is not None:
         data = upload.getvalue()
         try:
@@ -100,5 +101,6 @@ def upload_page(p: Pipeline) -> None:
                     st.session_state[DONE] = (
                         f"已加入 {checked.name}（{name}），索引已更新，可以去问答页提问了。"
                     )
+                    st.session_state["upload-round"] = round_ + 1
                     st.rerun()
     _loaded(p)
