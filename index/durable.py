@@ -156,6 +156,14 @@ def stored_queries(build: Path | None) -> tuple[str, ...]:
         return ()
 
 
+def current_build(index_dir: Path) -> str | None:
+    """The build ``current`` points at (builds/<date>-<time>-<id>), None when there is none."""
+    try:
+        return os.readlink(index_dir / "current")
+    except OSError:
+        return None
+
+
 def swap_current(index_dir: Path, build: Path) -> None:
     """Point ``current`` at ``build`` atomically, then drop builds older than the previous one."""
     link = index_dir / "current"

@@ -130,3 +130,11 @@ def test_feedback_is_stored_with_the_answer_and_its_citations(app: AppTest, hash
     assert (row["verdict"], row["comment"], row["question"]) == ("down", "引用准确", "哪家数据保留期最长？")
     assert "002_111862d00bf5977e.txt" in row["citations"]
     assert any("已记录你的反馈" in c.value for c in app.caption)
+
+
+def test_the_upload_page_lists_the_loaded_contracts_with_the_index_date(app: AppTest) -> None:
+    app.sidebar.radio(key="page").set_value("上传合同").run()
+    assert not app.exception
+    assert any(c.value.startswith('<div class="plain">索引建于 20') for c in app.caption)
+    (listed,) = [m.value for m in app.markdown if "<th>条款数</th>" in m.value]
+    assert listed.count("<tr>") == 1 + 5 and "码尚云《码尚云服务用户协议》" in listed

@@ -10,9 +10,9 @@ from typing import Any
 
 import streamlit as st
 
+from index.durable import current_build
 from index.providers import ManifestError
 from index.upload import UploadError, add_contract, check_upload, remove_contract
-from rag.api.holder import current_build
 from rag.pipeline import Pipeline, build
 from ui.common import as_html, markdown_literal, show_html, title_of
 
@@ -41,7 +41,7 @@ def _aliases(text: str) -> tuple[str, ...]:
 def _loaded(p: Pipeline) -> None:
     st.subheader("已收录的合同")
     build_id = current_build(p.settings.index_dir) or ""
-    stamp = re.match(r"(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})", build_id)
+    stamp = re.search(r"(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})", build_id)
     if stamp:
         y, m, d, hh, mm = stamp.groups()
         show_html(as_html(f"索引建于 {y}-{m}-{d} {hh}:{mm}（UTC）"), caption=True)

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable
-from pathlib import Path
 
+from index.durable import current_build
 from rag.pipeline import Pipeline, open_pipeline
 from rag.settings import Settings
 
@@ -23,13 +22,6 @@ log = logging.getLogger("rag.api")
 
 class NotReady(RuntimeError):
     """The index is not loaded yet."""
-
-
-def current_build(index_dir: Path) -> str | None:
-    try:
-        return os.readlink(index_dir / "current")
-    except OSError:
-        return None
 
 
 class PipelineHolder:
