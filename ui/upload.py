@@ -11,7 +11,9 @@ from typing import Any
 import streamlit as st
 
 from index.durable import current_build
+from index.load import LoadError
 from index.providers import ManifestError
+from index.store import IndexBusy
 from index.upload import UploadError, add_contract, check_upload, remove_contract
 from rag.pipeline import Pipeline, build
 from ui.common import as_html, markdown_literal, show_html, title_of
@@ -19,9 +21,9 @@ from ui.common import as_html, markdown_literal, show_html, title_of
 DONE = "upload-done"  # session key: what the last add or remove did, shown after the rerun
 
 
-def _reindex(p: Pipeline) -> None:
+def _reindex(p: Pipeline) -> bool:
     """Rebuild the index (only the changed file is embedded), then drop the cached pipeline so the next
-    run loads the new build."""
+    run loads the new build; False (with the reason shown) when the folder cannot be indexed."""
     bar = st.progress(0.0, text="正在重新建索引…")
 
     def progress(batches: Iterable[Any], total: int, label: str) -> Iterable[Any]:
@@ -29,9 +31,14 @@ def _reindex(p: Pipeline) -> None:
             bar.progress(min(done / max(total, 1), 1.0), text=f"正在重新建索引：{done}/{total}")
             yield batch
 
-    build(p.settings, p.embedder, progress=progress)
+    try:
+        build(p.settings, p.embedder, progress=progress)
+    except (LoadError, IndexBusy) as exc:  # the current index is kept
+        st.error(markdown_literal(f"索引未能更新（现有索引不变）：{exc}"))
+        return False
     bar.progress(1.0, text="索引已更新")
     st.cache_resource.clear()
+    return True
 
 
 def _aliases(text: str) -> tuple[str, ...]:
@@ -62,9 +69,9 @@ def _loaded(p: Pipeline) -> None:
         except (UploadError, ManifestError, OSError) as exc:
             st.error(markdown_literal(f"无法移除：{exc}"))
             return
-        _reindex(p)
-        st.session_state[DONE] = f"已移除 {doc_id}，索引已更新。"
-        st.rerun()
+        if _reindex(p):
+            st.session_state[DONE] = f"已移除 {doc_id}，索引已更新。"
+            st.rerun()
 
 
 def upload_page(p: Pipeline) -> None:
@@ -97,7 +104,9 @@ def upload_page(p: Pipeline) -> None:
                 except (UploadError, ManifestError, OSError) as exc:
                     st.error(markdown_literal(f"无法加入：{exc}"))
                 else:
-                    _reindex(p)
+                    if not _reindex(p):
+                        remove_contract(p.settings.contracts_dir, checked.name)  # not added after all
+                        return
                     st.session_state[DONE] = (
                         f"已加入 {checked.name}（{name}），索引已更新，可以去问答页提问了。"
                     )

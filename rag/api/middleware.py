@@ -42,6 +42,7 @@ Send = Callable[[Message], Awaitable[None]]
 MAX_JSON_DEPTH = 32
 #: Paths under this prefix need an API key when keys are set (probes, docs and the widget do not).
 KEYED_PREFIX = "/v1/"
+UPLOAD_PATH = "/v1/documents"
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*+"', re.DOTALL)
@@ -184,12 +185,14 @@ class LimitAndLog:
         keyed = bool(keys) and scope.get("path", "").startswith(KEYED_PREFIX)
         if keyed and not key_accepted(headers.get("x-api-key"), keys or ()):
             raise Refusal(401, "missing or invalid X-API-Key")
-        limit = self.max_body_bytes
+        # a contract upload carries a file, not JSON: up to the loader's file limit
+        upload = scope.get("method") == "POST" and scope.get("path") == UPLOAD_PATH
+        limit = getattr(settings, "max_file_bytes", self.max_body_bytes) if upload else self.max_body_bytes
         declared = headers.get("content-length", "").strip().lstrip("0")
         if declared.isascii() and declared.isdigit() and (len(declared) > 18 or int(declared) > limit):
             shown = declared if len(declared) <= 24 else f"{declared[:24]}…"
             raise Refusal(413, f"request body is {shown} bytes, over the limit of {limit} bytes")
-        if scope.get("method") in BODY_METHODS and _routed(scope):
+        if scope.get("method") in BODY_METHODS and _routed(scope) and not upload:
             body = await self._read(receive)
             problem = json_body_problem(body, headers.get("content-type"))
             if problem:

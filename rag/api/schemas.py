@@ -155,3 +155,14 @@ class Status(BaseModel):
     status: str
     build: str | None = None
     clauses: int | None = None
+
+
+class UploadedOut(BaseModel):
+    """A contract added through ``POST /v1/documents``: its id, the provider read from it, and the build the
+    index was rebuilt into (the server swaps to it within ``RAG_RELOAD_CHECK_SECONDS``)."""
+
+    doc_id: str
+    provider: str
+    entity: str | None
+    aliases: list[str]
+    build: str | None
