@@ -138,3 +138,18 @@ def test_the_upload_page_lists_the_loaded_contracts_with_the_index_date(app: App
     assert any(c.value.startswith('<div class="plain">索引建于 20') for c in app.caption)
     (listed,) = [m.value for m in app.markdown if "<th>条款数</th>" in m.value]
     assert listed.count("<tr>") == 1 + 5 and "码尚云《码尚云服务用户协议》" in listed
+
+
+def test_a_conversation_survives_a_page_reload_and_a_new_one_starts_empty(app: AppTest) -> None:
+    app.button(key="example-哪家数据保留期最长？").click().run()
+    conversation_id = (
+        app.query_params["c"][0] if isinstance(app.query_params["c"], list) else app.query_params["c"]
+    )
+    reloaded = AppTest.from_file(APP, default_timeout=60)  # a reload: a new session, the same address
+    reloaded.query_params["c"] = conversation_id
+    reloaded.run()
+    assert not reloaded.exception
+    said = [m.text[0].value for m in reloaded.chat_message]
+    assert said[0] == "哪家数据保留期最长？" and said[1].startswith("合同终止后的数据保留期最长的是码尚云")
+    reloaded.sidebar.button(key="new-chat").click().run()
+    assert not reloaded.chat_message and reloaded.query_params["c"] != conversation_id

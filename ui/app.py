@@ -21,8 +21,10 @@ from ui.common import (
     clause_label,
     clause_of,
     clean_question,
+    conversation,
     highlighted,
     markdown_literal,
+    new_conversation,
     show_html,
     title_of,
 )
@@ -113,8 +115,12 @@ def chat_page(p: Pipeline) -> None:
     if provider != ALL:
         st.sidebar.caption(f"当前只看{provider}；问题里点名的服务商优先。")
     if st.sidebar.button("新对话", key="new-chat"):
-        st.session_state["messages"] = []
-    messages = st.session_state.setdefault("messages", [])
+        st.query_params["c"] = new_conversation()
+        st.session_state.pop("messages", None)
+    if "c" not in st.query_params:
+        st.query_params["c"] = new_conversation()
+    # the conversation survives a page reload: its id is in the address, its messages in the server's memory
+    messages = st.session_state.setdefault("messages", conversation(st.query_params["c"]))
     columns = st.columns(len(EXAMPLES))
     clicked = None
     for column, example in zip(columns, EXAMPLES, strict=True):

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import html
 import re
+import threading
+import uuid
+from collections import OrderedDict
 
 import streamlit as st
 
-from core.records import Citation, Clause
+from core.records import Answer, Citation, Clause
 from rag.pipeline import Pipeline
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
@@ -68,3 +71,24 @@ def clause_label(clause_id: str) -> str:
 def title_of(p: Pipeline, doc_id: str) -> str:
     """The contract as users know it: its provider and title (not its file name)."""
     return f"{p.index.providers[doc_id].name}《{p.table.titles.get(doc_id, doc_id)}》"
+
+
+#: conversations kept in this server process (ids in the page address), the oldest dropped past the limit
+CONVERSATIONS = 500
+_conversations: OrderedDict[str, list[Answer]] = OrderedDict()
+_conversations_lock = threading.Lock()
+
+
+def new_conversation() -> str:
+    return uuid.uuid4().hex[:16]
+
+
+def conversation(conversation_id: str) -> list[Answer]:
+    """The messages of a conversation (the same list every time it is asked for, empty when new)."""
+    key = conversation_id[:32]
+    with _conversations_lock:
+        messages = _conversations.pop(key, [])
+        _conversations[key] = messages
+        while len(_conversations) > CONVERSATIONS:
+            _conversations.popitem(last=False)
+        return messages
