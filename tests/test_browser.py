@@ -299,6 +299,9 @@ def test_an_uploaded_contract_is_answered(browser, own_folder_url: str, tmp_path
     page.goto(own_folder_url)
     page.get_by_test_id("stChatInputTextArea").wait_for(timeout=90_000)
     page.get_by_text("上传合同", exact=True).first.click()
+    page.get_by_text("已收录的合同", exact=True).wait_for(timeout=30_000)
+    for english in ("Drag and drop", "Browse files", "Choose an option"):  # Chinese labels only
+        assert not page.get_by_text(english, exact=False).first.is_visible(), english
     page.locator("input[type=file]").set_input_files(str(contract))
     page.get_by_text("识别出的服务商：晨星云", exact=False).first.wait_for(timeout=30_000)
     page.get_by_role("button", name="加入并重新建索引").click()

@@ -153,7 +153,12 @@ def main() -> None:
         ".facts{overflow-x:auto}.facts table{border-collapse:collapse;font-size:14px}"
         ".facts th,.facts td{border:1px solid #ddd;padding:4px 8px;vertical-align:top;white-space:normal;"
         "min-width:9em}.facts tbody th,.facts thead th:first-child{position:sticky;left:0;background:#fafafa}"
-        ".facts td.absent{color:#999;font-style:italic}</style>",
+        ".facts td.absent{color:#999;font-style:italic}"
+        # the file uploader's English chrome (Drag and drop…, Browse files) in Chinese; the limit is ours
+        '[data-testid="stFileUploaderDropzoneInstructions"]{display:none}'
+        '[data-testid="stFileUploaderDropzone"] button>*{display:none}'
+        '[data-testid="stFileUploaderDropzone"] button::after{content:"选择文件";font-size:14px}'
+        "</style>",
         unsafe_allow_html=True,
     )
     try:

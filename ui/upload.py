@@ -62,7 +62,9 @@ def _loaded(p: Pipeline) -> None:
         '<div class="facts"><table><thead><tr><th>服务商</th><th>合同</th><th>条款数</th><th>文件</th></tr>'
         f"</thead><tbody>{lines}</tbody></table></div>"
     )
-    doc_id = st.selectbox("移除一份合同", ["", *p.index.documents], key="remove-doc")
+    doc_id = st.selectbox(
+        "移除一份合同", list(p.index.documents), index=None, placeholder="选择要移除的合同", key="remove-doc"
+    )
     if doc_id and st.button("移除并重新建索引", key="remove"):
         try:
             remove_contract(p.settings.contracts_dir, doc_id)
