@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
+from functools import lru_cache
 
 import numpy as np
 
@@ -47,6 +48,7 @@ _VALUE_FINDERS = {"duration": durations, "rate_per_day": rates, "percentage": ra
 #: (0.05 → 179, 0 → 173 without the value check).
 CLOSER_MARGIN = 0.1
 LIST_ITEMS = 6
+TOKEN_CACHE = 8192  # clause texts and questions whose tokens the composer keeps
 FACTS_SHOWN = 3  # facts stated per contract in a lookup or listing (general terms first)
 CANDIDATES = 30  # retrieved clauses the reranker re-scores
 RELATED = 3  # closest clauses listed (never as support) when nothing answers the question
@@ -94,6 +96,13 @@ class Composer:
         self.idf = idf
         self.min_coverage = min_coverage
         self.min_dense = min_dense
+        # a question is read against many clauses, and clauses recur across questions: tokenise each once
+        self._tokens = lru_cache(maxsize=TOKEN_CACHE)(lambda text: frozenset(tokenizer.tokenize(text)))
+        self._asked = lru_cache(maxsize=TOKEN_CACHE)(self._without_providers)
+
+    def _without_providers(self, question: str, providers: tuple[str, ...]) -> str:
+        named = [p for p in self.providers if p.name in providers]
+        return without_names(question, named) if named else question
 
     # --- fact answers ---------------------------------------------------------------------------------
 
@@ -180,13 +189,12 @@ class Composer:
     ) -> tuple[dict[str, float], set[str]]:
         """The question's content words with their IDF weights, and those of them the text says: literally,
         through the everyday-word table, or as an abbreviation (先用后付)."""
-        named = [p for p in self.providers if p.name in providers]
-        asked = without_names(question, named) if named else question
+        asked = self._asked(question, tuple(providers))
         words = [w for w in dict.fromkeys(self.tokenizer.tokenize(asked)) if w not in QUESTION_FILLER]
-        said = set(self.tokenizer.tokenize(text))
+        said = self._tokens(text)
         explained = {w for w in words if w in said}
         for key, expansion in self.tokenizer.synonyms.items():
-            if key in asked and any(set(self.tokenizer.tokenize(e)) & said for e in expansion):
+            if key in asked and any(self._tokens(e) & said for e in expansion):
                 explained.update(w for w in words if w in key or key in w)
         explained.update(w for w in words if w not in explained and abbreviated_in(w, text))
         top = max(self.idf.values(), default=1.0)

@@ -115,6 +115,8 @@ def _near_names(question: str, providers: Collection[Provider]) -> list[tuple[st
         for name in p.names:
             if len(name) >= (5 if name.isascii() else 3):
                 text, key = (lowered, name.lower()) if name.isascii() else (question, name)
+                if sum(ch in text for ch in key) < len(key) - 1:  # cannot be one character off: skip fast
+                    continue
                 windows = (text[i : i + len(key)] for i in range(len(text) - len(key) + 1))
                 if key not in text and any(_near(key, w) for w in windows):
                     out.append((p.name, name))
