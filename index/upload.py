@@ -114,7 +114,7 @@ def remove_contract(folder: Path, doc_id: str) -> None:
     """Delete a contract of the folder (looked up by name among its files, never joined as a path) and its
     ``providers.toml`` entry."""
     found = next((p for p in folder.iterdir() if p.is_file() and p.name == doc_id), None)
-    if found is None or doc_id == MANIFEST_NAME:
+    if found is None or doc_id == MANIFEST_NAME or doc_id.startswith("."):  # contracts only
         raise UploadError(f"{doc_id}: no such contract in the contracts folder")
     manifest_path = folder / MANIFEST_NAME
     entries = load_manifest(manifest_path)

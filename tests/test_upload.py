@@ -72,6 +72,11 @@ def test_an_added_contract_is_written_in_the_folder_and_its_confirmed_name_kept(
     )
     with pytest.raises(UploadError, match="no such contract"):
         remove_contract(tmp_path, "../晨星.txt")
+    (tmp_path / ".keep").write_text("", encoding="utf-8")
+    for not_a_contract in (".keep", "providers.toml"):
+        with pytest.raises(UploadError, match="no such contract"):
+            remove_contract(tmp_path, not_a_contract)
+    (tmp_path / ".keep").unlink()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["providers.toml"]  # no temporary file left
 
 
