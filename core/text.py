@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
 
 #: Word bookmarks exported as text, e.g. ``[bookmark: _GoBack]``.
 BOOKMARK = re.compile(r"\[bookmark:[^\]\n]*\]")
@@ -81,7 +82,7 @@ def abbreviated_in(word: str, text: str) -> bool:
     too (the tokenizer may cut the text differently: 腾讯企业邮服务 holds 企业). Chinese words only."""
     if len(word) < 2 or not all("\u4e00" <= ch <= "\u9fff" for ch in word):
         return False
-    pattern = re.compile(".{0,%d}?".join(map(re.escape, word)) % ((len(word),) * (len(word) - 1)))
+    pattern = _in_order(word)
     start = text.find(word[0])
     while start >= 0:
         m = pattern.match(text, start)
@@ -89,3 +90,9 @@ def abbreviated_in(word: str, text: str) -> bool:
             return True
         start = text.find(word[0], start + 1)
     return False
+
+
+@lru_cache(maxsize=4096)
+def _in_order(word: str) -> re.Pattern[str]:
+    """``word``'s characters in order, at most ``len(word)`` others between two of them."""
+    return re.compile(".{0,%d}?".join(map(re.escape, word)) % ((len(word),) * (len(word) - 1)))

@@ -22,6 +22,10 @@ class UploadError(ValueError):
     """An upload that cannot be added or removed; the message names the file and the problem."""
 
 
+class AlreadyLoaded(UploadError):
+    """A contract of the upload's name is in the folder already."""
+
+
 @dataclass(frozen=True)
 class Checked:
     """An uploaded file as it would be indexed: its name, text and the provider read from it."""
@@ -62,6 +66,7 @@ def check_upload(filename: str, data: bytes, max_bytes: int) -> Checked:
 
 
 def _write_manifest(path: Path, entries: dict[str, ManifestEntry]) -> None:
+    """``providers.toml`` written whole from its entries (atomically; comments in it are not kept)."""
     lines = ["# Provider names confirmed or corrected by users (rag index reads it; see README)."]
     for doc_id, entry in entries.items():
         lines.append(f"\n[{json.dumps(doc_id, ensure_ascii=False)}]")
@@ -98,7 +103,7 @@ def add_contract(
     ``providers.toml`` (the reading's own when they match it). The new file's path."""
     target = folder / checked.name
     if target.exists() and not replace:
-        raise UploadError(f"{checked.name}: a contract of that name is already loaded; remove it first")
+        raise AlreadyLoaded(f"{checked.name}: a contract of that name is already loaded; remove it first")
     manifest_path = folder / MANIFEST_NAME
     entries = load_manifest(manifest_path)  # a malformed manifest stops the upload before any write
     _atomic_write(target, data)

@@ -239,10 +239,13 @@ class Composer:
         closer = self.text_coverage(question, found, analysis.providers)
         return extractive if on_topic and gives and closer >= said + CLOSER_MARGIN else facts
 
-    def supported(self, question: str, hit: Hit, providers: Sequence[str]) -> bool:
+    def supported(
+        self, question: str, hit: Hit, providers: Sequence[str], coverage: float | None = None
+    ) -> bool:
         """Evidence strong enough to answer from: the clause says most of what the question asks about, or
-        says some of it and the model finds it very close in meaning (paraphrases share few words)."""
-        coverage = self.coverage(question, hit, providers)
+        says some of it and the model finds it very close in meaning (paraphrases share few words).
+        ``coverage``: the hit's :meth:`coverage` when the caller has it already."""
+        coverage = self.coverage(question, hit, providers) if coverage is None else coverage
         dense = dict(hit.scores).get("dense", 0.0)
         return coverage >= self.min_coverage or (coverage >= 0.1 and dense >= self.min_dense)
 
@@ -275,7 +278,7 @@ class Composer:
         if self.reranker is None:
             hits = self.retriever.search(question, 5, providers=providers)
             cover = {id(h): self.coverage(question, h, analysis.providers) for h in hits}
-            strong = [h for h in hits if self.supported(question, h, analysis.providers)]
+            strong = [h for h in hits if self.supported(question, h, analysis.providers, cover[id(h)])]
             if strong:  # a clause saying clearly more of the question comes before a closer-ranked one
                 best = max(strong, key=lambda h: cover[id(h)])
                 if cover[id(best)] >= cover[id(strong[0])] + CLOSER_MARGIN * 2:

@@ -20,9 +20,10 @@ from rag.retrieve import HybridRetriever
 from rag.settings import BUNDLED_CONTRACTS
 from rag.understand import analyze, normalise
 
+STARRY_HEAD = "星河云服务协议\n本协议是杭州星河数据科技有限公司（以下简称“星河云”）与您订立的协议。\n"
+LUMEN_HEAD = "流明云服务协议\n本协议是杭州流明数据科技有限公司（以下简称“流明云”）与您订立的协议。\n"
 STARRY = (
-    "星河云服务协议\n本协议是杭州星河数据科技有限公司（以下简称“星河云”）与您订立的协议。\n"
-    "一、 数据与费用\n"
+    STARRY_HEAD + "一、 数据与费用\n"
     "1. 服务期满或协议终止后，星河云将继续保存您的数据 90 个自然日，逾期删除。\n"
     "2. 逾期付款的，星河云每日按应付金额的千分之一收取滞纳金。\n"
 )
@@ -189,15 +190,18 @@ def test_the_composer_needs_only_the_retriever_protocol(bundled_composer: Compos
     assert answer.citations[0].clause_id == "9.9" and answer.citations[0].text == text
 
 
-def lumen_composer(tmp_path: Path, body: str) -> Composer:
-    """A composer over one contract of 流明云 (its parties sentence, then ``body``)."""
+def contracts_composer(tmp_path: Path, files: dict[str, str]) -> Composer:
+    """A composer over a folder of these contracts (file name → text), indexed with the hashing embedder."""
     folder = tmp_path / "contracts"
     folder.mkdir()
-    (folder / "lumen.txt").write_text(
-        "流明云服务协议\n本协议是杭州流明数据科技有限公司（以下简称“流明云”）与您订立的协议。\n" + body,
-        encoding="utf-8",
-    )
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
     return composer_for(folder, tmp_path / "index")
+
+
+def lumen_composer(tmp_path: Path, body: str) -> Composer:
+    """A composer over one contract of 流明云 (its parties sentence, then ``body``)."""
+    return contracts_composer(tmp_path, {"lumen.txt": LUMEN_HEAD + body})
 
 
 def test_a_list_lead_in_is_cited_with_its_items_never_alone(tmp_path: Path) -> None:
@@ -272,19 +276,17 @@ def test_the_classifiers_topic_counts_only_where_a_retrieved_clause_holds_such_a
     """A question across providers in words no question word covers gets the fact table's answer for the
     classifier's topic, saying how it was read — but only when a clause found for it holds a fact of that
     topic; a question about one provider keeps the clause that says most of it."""
-    folder = tmp_path / "contracts"
-    folder.mkdir()
-    (folder / "starry.txt").write_text(
-        "星河云服务协议\n本协议是杭州星河数据科技有限公司（以下简称“星河云”）与您订立的协议。\n"
-        "一、 数据\n1. 服务到期后，星河云将继续保存您的数据 90 个自然日，逾期删除。\n",
-        encoding="utf-8",
+    composer = contracts_composer(
+        tmp_path,
+        {
+            "starry.txt": (
+                STARRY_HEAD + "一、 数据\n1. 服务到期后，星河云将继续保存您的数据 90 个自然日，逾期删除。\n"
+            ),
+            "lumen.txt": (
+                LUMEN_HEAD + "一、 数据\n1. 服务到期后，流明云将继续保存您的数据 30 个自然日，届满后删除。\n"
+            ),
+        },
     )
-    (folder / "lumen.txt").write_text(
-        "流明云服务协议\n本协议是杭州流明数据科技有限公司（以下简称“流明云”）与您订立的协议。\n"
-        "一、 数据\n1. 服务到期后，流明云将继续保存您的数据 30 个自然日，届满后删除。\n",
-        encoding="utf-8",
-    )
-    composer = composer_for(folder, tmp_path / "index")
     question = "服务到期后我的东西还在吗？"
     assert analyze(normalise(question), composer.providers).topic is None  # no question word says it
     composer.topics = _StubTopics("data_retention")  # type: ignore[assignment]
@@ -330,21 +332,22 @@ def test_a_topic_whose_value_was_not_read_is_answered_from_a_clause_that_says_it
     """The fact table reads no liability cap (the wording has no 不超过), yet a clause on the topic says it:
     the answer quotes that clause rather than refusing. A clause that shares only a side word (上限 of
     an upload limit, not 赔偿 or 责任) is never quoted for the topic."""
-    folder = tmp_path / "contracts"
-    folder.mkdir()
-    (folder / "朗云.txt").write_text(
-        "朗云服务协议\n本协议是杭州朗云科技有限公司（以下简称“朗云”）与您订立的协议。\n"
-        "1. 责任限制\n1.1 在任何情况下，朗云的全部赔偿责任总额以一百美元或您过去十二个月支付的费用为上限。\n"
-        "2. 其他\n2.1 朗云将按月向您寄送账单。\n",
-        encoding="utf-8",
+    composer = contracts_composer(
+        tmp_path,
+        {
+            "朗云.txt": (
+                "朗云服务协议\n本协议是杭州朗云科技有限公司（以下简称“朗云”）与您订立的协议。\n"
+                "1. 责任限制\n1.1 在任何情况下，朗云的全部赔偿责任总额以一百美元或您过去十二个月"
+                "支付的费用为上限。\n"
+                "2. 其他\n2.1 朗云将按月向您寄送账单。\n"
+            ),
+            "晴空.txt": (
+                "晴空服务协议\n本协议是杭州晴空科技有限公司（以下简称“晴空”）与您订立的协议。\n"
+                "1. 使用\n1.1 晴空每个账号每日上传文件的数量上限为一千个。\n"
+                "2. 其他\n2.1 晴空将按月向您寄送账单。\n"
+            ),
+        },
     )
-    (folder / "晴空.txt").write_text(
-        "晴空服务协议\n本协议是杭州晴空科技有限公司（以下简称“晴空”）与您订立的协议。\n"
-        "1. 使用\n1.1 晴空每个账号每日上传文件的数量上限为一千个。\n"
-        "2. 其他\n2.1 晴空将按月向您寄送账单。\n",
-        encoding="utf-8",
-    )
-    composer = composer_for(folder, tmp_path / "index")
     assert not composer.table.cell("朗云", "liability_cap")  # nothing read: the clause has no 不超过
     answer = composer.ask("朗云的赔偿责任上限是多少？")
     assert not answer.refused
@@ -358,15 +361,16 @@ def test_each_part_of_a_question_the_quote_leaves_unanswered_is_quoted_from_the_
 ) -> None:
     """争议怎么解决？仲裁用什么语言？: the dispute fact quotes the arbitration sentence; the language is
     another sentence of the same clause, quoted after it. A question of one part gets the fact alone."""
-    folder = tmp_path / "contracts"
-    folder.mkdir()
-    (folder / "星河.txt").write_text(
-        "星河云服务协议\n本协议是杭州星河数据科技有限公司（以下简称“星河云”）与您订立的协议。\n"
-        "8. 争议解决\n8.1 因本协议产生的任何争议，双方应提交杭州仲裁委员会仲裁解决。仲裁语言为中文。"
-        "仲裁费用由败诉方承担。\n9. 其他\n9.1 星河云将按月向您寄送账单。\n",
-        encoding="utf-8",
+    composer = contracts_composer(
+        tmp_path,
+        {
+            "星河.txt": (
+                STARRY_HEAD + "8. 争议解决\n8.1 因本协议产生的任何争议，双方应提交杭州仲裁委员会仲裁解决。"
+                "仲裁语言为中文。"
+                "仲裁费用由败诉方承担。\n9. 其他\n9.1 星河云将按月向您寄送账单。\n"
+            ),
+        },
     )
-    composer = composer_for(folder, tmp_path / "index")
     alone = composer.ask("星河云的争议怎么解决？")
     assert not alone.refused and "仲裁语言" not in alone.answer
     both = composer.ask("星河云的争议怎么解决？仲裁用什么语言？")
@@ -378,15 +382,17 @@ def test_each_part_of_a_question_the_quote_leaves_unanswered_is_quoted_from_the_
 
 def test_a_fact_mentioned_without_a_figure_is_quoted_with_its_sentence(tmp_path: Path) -> None:
     """继续存储 alone says nothing a user can act on; the sentence around it (仅在一定的缓冲期内) does."""
-    folder = tmp_path / "contracts"
-    folder.mkdir()
-    (folder / "星河.txt").write_text(
-        "星河云服务协议\n本协议是杭州星河数据科技有限公司（以下简称“星河云”）与您订立的协议。\n"
-        "1. 数据\n1.1 服务期满或协议终止后，星河云仅在一定的缓冲期（以您所订购的服务适用的专有条款、"
-        "产品文档、服务说明、控制台页面及官网公告等载明的时限为准）内继续存储您的用户业务数据。\n",
-        encoding="utf-8",
+    composer = contracts_composer(
+        tmp_path,
+        {
+            "星河.txt": (
+                STARRY_HEAD
+                + "1. 数据\n1.1 服务期满或协议终止后，星河云仅在一定的缓冲期（以您所订购的服务适用的"
+                "专有条款、"
+                "产品文档、服务说明、控制台页面及官网公告等载明的时限为准）内继续存储您的用户业务数据。\n"
+            ),
+        },
     )
-    composer = composer_for(folder, tmp_path / "index")
     (fact,) = composer.table.cell("星河云", "data_retention")
     assert fact.state == "mentioned" and "缓冲期" not in fact.wording  # the decisive words alone: 继续存储
     answer = composer.ask("星河云服务终止后数据保留多久？")
@@ -395,10 +401,12 @@ def test_a_fact_mentioned_without_a_figure_is_quoted_with_its_sentence(tmp_path:
 
 
 def test_who_the_provider_is_is_answered_with_the_entity_where_the_contract_names_it(tmp_path: Path) -> None:
-    folder = tmp_path / "contracts"
-    folder.mkdir()
-    (folder / "星河.txt").write_text(STARRY, encoding="utf-8")
-    composer = composer_for(folder, tmp_path / "index")
+    composer = contracts_composer(
+        tmp_path,
+        {
+            "星河.txt": STARRY,
+        },
+    )
     for question in ("星河云的签约主体是哪家公司？", "星河云 运营主体"):
         answer = composer.ask(question)
         assert not answer.refused and "杭州星河数据科技有限公司" in answer.answer
@@ -407,15 +415,16 @@ def test_who_the_provider_is_is_answered_with_the_entity_where_the_contract_name
 
 
 def test_a_court_named_by_a_place_defined_elsewhere_is_answered_with_that_place(tmp_path: Path) -> None:
-    folder = tmp_path / "contracts"
-    folder.mkdir()
-    (folder / "星河.txt").write_text(
-        "星河云服务协议\n本协议是杭州星河数据科技有限公司（以下简称“星河云”）与您订立的协议。\n"
-        "九、 争议解决\n1. 本协议签订地为浙江省杭州市西湖区。本协议适用中华人民共和国法律。\n"
-        "2. 因本协议产生的争议，双方应提交本协议签订地有管辖权的人民法院诉讼解决。\n",
-        encoding="utf-8",
+    composer = contracts_composer(
+        tmp_path,
+        {
+            "星河.txt": (
+                STARRY_HEAD
+                + "九、 争议解决\n1. 本协议签订地为浙江省杭州市西湖区。本协议适用中华人民共和国法律。\n"
+                "2. 因本协议产生的争议，双方应提交本协议签订地有管辖权的人民法院诉讼解决。\n"
+            ),
+        },
     )
-    composer = composer_for(folder, tmp_path / "index")
     answer = composer.ask("星河云出了纠纷去哪个法院？")
     assert "浙江省杭州市西湖区" in answer.answer
     assert any(c.text == "本协议签订地为浙江省杭州市西湖区。" for c in answer.citations)

@@ -72,8 +72,8 @@ def api_url(env: dict[str, str]) -> Iterator[str]:
     process.wait(timeout=10)
 
 
-@pytest.fixture(scope="module")
-def streamlit_url(env: dict[str, str]) -> Iterator[str]:
+def streamlit_app(env: dict[str, str]) -> Iterator[str]:
+    """The Streamlit app on a free loopback port with ``env``: its URL while the fixture lasts."""
     port = free_port()
     command = [
         sys.executable, "-m", "streamlit", "run", str(ROOT / "ui" / "app.py"),
@@ -84,6 +84,11 @@ def streamlit_url(env: dict[str, str]) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     process.terminate()
     process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def streamlit_url(env: dict[str, str]) -> Iterator[str]:
+    yield from streamlit_app(env)
 
 
 @pytest.fixture(scope="module")
@@ -276,16 +281,7 @@ def own_folder_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "RAG_INDEX_DIR": str(root / "index"),
         "RAG_CONTRACTS_DIR": str(root / "contracts"),
     }
-    port = free_port()
-    command = [
-        sys.executable, "-m", "streamlit", "run", str(ROOT / "ui" / "app.py"),
-        "--server.headless", "true", "--server.address", "127.0.0.1", "--server.port", str(port),
-        "--browser.gatherUsageStats", "false",
-    ]  # fmt: skip
-    process = start(command, env, f"http://127.0.0.1:{port}/_stcore/health")
-    yield f"http://127.0.0.1:{port}"
-    process.terminate()
-    process.wait(timeout=10)
+    yield from streamlit_app(env)
 
 
 def test_an_uploaded_contract_is_answered(browser, own_folder_url: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

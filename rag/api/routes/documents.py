@@ -9,7 +9,7 @@ from index.durable import current_build
 from index.load import LoadError
 from index.providers import ManifestError
 from index.store import IndexBusy
-from index.upload import MAX_NAME, UploadError, add_contract, check_upload, remove_contract
+from index.upload import MAX_NAME, AlreadyLoaded, UploadError, add_contract, check_upload, remove_contract
 from rag.api.deps import Config, Keyed, Live, known_document
 from rag.api.schemas import ClauseOut, DocumentDetailOut, DocumentOut, HeadingOut, UploadedOut
 from rag.pipeline import build
@@ -92,8 +92,10 @@ async def upload(
     try:
         checked = check_upload(filename, data, config.max_file_bytes)
         add_contract(config.contracts_dir, checked, data)
+    except AlreadyLoaded as exc:
+        raise HTTPException(409, str(exc)) from None
     except UploadError as exc:
-        raise HTTPException(409 if "already loaded" in str(exc) else 422, str(exc)) from None
+        raise HTTPException(422, str(exc)) from None
     except ManifestError as exc:
         raise HTTPException(422, str(exc)) from None
     found = checked.provider
