@@ -302,7 +302,9 @@ def test_an_uploaded_contract_is_answered(browser, own_folder_url: str, tmp_path
     page.get_by_text("识别出的服务商：晨星云", exact=False).first.wait_for(timeout=30_000)
     page.get_by_role("button", name="加入并重新建索引").click()
     page.get_by_text("已加入 晨星.txt", exact=False).first.wait_for(timeout=90_000)
-    assert page.locator(".facts td", has_text="晨星.txt").count() == 1  # in the loaded contracts
+    listed = page.locator(".facts td", has_text="晨星.txt")
+    listed.first.wait_for(timeout=30_000)  # the page draws the list after the message
+    assert listed.count() == 1  # in the loaded contracts
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "upload.png"), full_page=True)
     page.get_by_text("问答", exact=True).first.click()
