@@ -7,7 +7,8 @@ from pathlib import Path
 
 from core.records import Clause, Document, Provider
 from index.load import MANIFEST_NAME, LoadError, load_folder
-from index.providers import ManifestError, detect_provider, load_manifest
+from index.provider_manifest import ManifestError, load_manifest
+from index.providers import detect_provider
 from index.segment import Segmentation, segment
 
 

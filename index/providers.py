@@ -9,8 +9,11 @@ Detection uses only what contracts say about themselves:
 * brand compounds written with a hyphen, such as 京东云-微电云, when a part is a defined term;
 * the subject of the opening sentence (软通动力软通云商城是由…有限公司…), split at its most repeated part;
 * the title line (码尚云服务用户协议 → 码尚云) as a last resort.
+* a service carrying the company's brand (为使用腾讯企业邮服务（以下简称“本服务”） under 腾讯云) names the
+  contract as users call it, the provider's own name becomes an alias.
 
-An optional ``providers.toml`` in the contracts folder overrides the name or entity and adds aliases::
+An optional ``providers.toml`` in the contracts folder (index/provider_manifest.py) overrides the name or
+entity and adds aliases::
 
     ["001_d0ab719c5a823c3c.txt"]
     aliases = ["云通讯"]
@@ -21,13 +24,12 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
 from importlib.resources import files
-from pathlib import Path
 from typing import Any
 
 from core.records import Provider
 from core.text import strip_markup
+from index.provider_manifest import ManifestEntry
 
 _ENTITY = re.compile(
     r"[\u4e00-\u9fff（）()]{2,40}?(?:股份有限公司|有限责任公司|有限公司|集团公司|研究院|中心)"
@@ -86,47 +88,6 @@ _AFFILIATE = re.compile(
     + r")(?![A-Za-z]))"
 )
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]{2,}")
-
-
-@dataclass(frozen=True, slots=True)
-class ManifestEntry:
-    name: str | None = None
-    entity: str | None = None
-    aliases: tuple[str, ...] = ()
-
-
-class ManifestError(ValueError):
-    """The provider manifest is malformed; the message names the file and the field."""
-
-
-def load_manifest(path: Path) -> dict[str, ManifestEntry]:
-    """Read ``providers.toml``: one table per document id with optional name, entity and aliases."""
-    if not path.is_file():
-        return {}
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ManifestError(f"{path.name}: not valid TOML ({exc})") from None
-    entries: dict[str, ManifestEntry] = {}
-    for doc_id, table in data.items():
-        if not isinstance(table, dict):
-            raise ManifestError(f"{path.name}: [{doc_id}] must be a table with name / entity / aliases")
-        unknown = set(table) - {"name", "entity", "aliases"}
-        if unknown:
-            raise ManifestError(
-                f"{path.name}: [{doc_id}] has unknown field(s) {sorted(unknown)}; "
-                "valid: name, entity, aliases"
-            )
-        aliases = table.get("aliases", [])
-        if not isinstance(aliases, list) or not all(isinstance(a, str) and a.strip() for a in aliases):
-            raise ManifestError(f"{path.name}: [{doc_id}] aliases must be a list of non-empty strings")
-        for key in ("name", "entity"):
-            if key in table and not (isinstance(table[key], str) and table[key].strip()):
-                raise ManifestError(f"{path.name}: [{doc_id}] {key} must be a non-empty string")
-        entries[doc_id] = ManifestEntry(
-            table.get("name"), table.get("entity"), tuple(a.strip() for a in aliases)
-        )
-    return entries
 
 
 def _is_generic(term: str) -> bool:
@@ -234,6 +195,23 @@ def _products(text: str) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+def _sub_brand(text: str, name: str, entity: str | None) -> str | None:
+    """The service the contract is for, when it carries the company's brand but is not named after the
+    provider (腾讯企业邮 of 腾讯云计算（北京）有限责任公司 / 腾讯云): the name users call the contract by.
+    A product named after the provider (腾讯云安全托管) or one the text says another party provides
+    (本服务是腾讯云提供的文字识别 OCR 服务) stays an alias."""
+    for m in _PRODUCT.finditer(strip_markup(text[:6000])):
+        product = re.split(r"使用|提供的|为|就|向", m.group(1))[-1].strip()
+        bare = re.sub(r"(服务|系统)$", "", product).strip()
+        if not 3 <= len(bare) <= 12 or _is_generic(bare) or bare.startswith(name):
+            continue
+        stem = bare[:2]
+        branded = any(n and n.startswith(stem) for n in (name, entity))
+        if re.fullmatch(r"[\u4e00-\u9fff]{2}", stem) and branded:
+            return bare
+    return None
+
+
 def _affiliates(text: str) -> list[str]:
     """Affiliates the contract says act for the provider (关联主体 杭州易舶科技有限公司 提供本地化支持)."""
     return list(dict.fromkeys(m.group("name").strip() for m in _AFFILIATE.finditer(strip_markup(text))))
@@ -319,6 +297,10 @@ def detect_provider(text: str, manifest: ManifestEntry | None = None) -> Provide
             candidates.append(titled)
 
     name = next((c for c in candidates if c), None) or entity or UNIDENTIFIED
+    sub_brand = _sub_brand(text, name, entity)
+    if sub_brand:  # 为使用腾讯企业邮服务（以下简称“本服务”） with 腾讯云 the provider: users say 腾讯企业邮
+        aliases.append(name)
+        name = sub_brand
     aliases.extend(candidates)
     aliases.extend(_products(text))
     aliases.extend(affiliates)

@@ -13,7 +13,8 @@ from pathlib import Path
 
 from core.records import Document, Provider
 from index.load import MANIFEST_NAME, SUPPORTED_SUFFIXES, LoadError, load_document
-from index.providers import ManifestEntry, detect_provider, load_manifest
+from index.provider_manifest import ManifestEntry, load_manifest
+from index.providers import detect_provider
 
 MAX_NAME = 120  # characters in an uploaded file's name
 

@@ -18,7 +18,7 @@ from index.corpus import Corpus, build_corpus
 from index.e5_wheel import ModelError
 from index.load import LoadError
 from index.manifest import IndexLoadError
-from index.providers import ManifestError
+from index.provider_manifest import ManifestError
 from index.store import IndexBusy
 from rag.retrieve import MODES
 from rag.settings import Settings

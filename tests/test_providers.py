@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from index.corpus import Corpus, build_corpus
-from index.providers import ManifestError, detect_provider, load_manifest
+from index.provider_manifest import ManifestError, load_manifest
+from index.providers import detect_provider
 
 EXPECTED = {
     "000_9e585a3fd0b47425.txt": ("软通云商城", "北京通力互联技术服务有限公司", {"软通动力"}),
@@ -126,9 +127,9 @@ PARTY_CASES = [
     (
         "为使用北斗邮箱服务（以下简称为：“本服务”），您应当阅读本协议。本协议在您与北斗云计算（上海）有限责任公司"
         "（以下简称“北斗云”）之间产生法律效力。\n## 1. 定义\n1.1 北斗云提供邮箱。\n",
-        "北斗云",
+        "北斗邮箱",  # the service carries the brand; users ask about it by its own name
         "北斗云计算（上海）有限责任公司",
-        {"北斗邮箱"},
+        {"北斗云"},
     ),
     (
         "感谢您使用本网站，本服务协议是远航科技（深圳）有限公司（以下简称为“远航科技”），向用户（下称为“您”）"
@@ -258,3 +259,21 @@ def test_the_service_a_party_provides_is_named_by_what_it_is_called() -> None:
     names = set(detect_provider(text).names)
     assert {"云信推送 CXP", "云信推送", "CXP"} <= names
     assert "服务" not in names
+
+
+def test_a_service_carrying_the_company_brand_is_the_name_users_say() -> None:
+    """为使用星河企业盘服务（以下简称“本服务”） under 星河云: users ask about 星河企业盘; 星河云 stays an
+    alias. A product named after the provider (星河云对象存储) keeps the provider's name."""
+    opening = (
+        "为使用{product}服务（以下简称“本服务”），您应当阅读并遵守本协议。本协议即在您与"
+        "星河云计算（杭州）有限责任公司（以下简称“星河云”）之间产生法律效力。\n"
+        "1. 总则\n1.1 星河云提供服务。\n"
+    )
+    own = detect_provider(opening.format(product="星河企业盘"))
+    assert (own.name, own.entity) == ("星河企业盘", "星河云计算（杭州）有限责任公司")
+    assert "星河云" in own.aliases
+    named_after = detect_provider(opening.format(product="星河云对象存储"))
+    assert named_after.name == "星河云"
+    assert "星河云对象存储" in named_after.aliases
+    unbranded = detect_provider(opening.format(product="对象存储"))
+    assert unbranded.name == "星河云"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from index.embed import HashingEmbedder
-from index.providers import load_manifest
+from index.provider_manifest import load_manifest
 from index.store import build_index, load_index
 from index.upload import UploadError, add_contract, check_upload, remove_contract, safe_name
 from rag.facts import build_table

@@ -12,7 +12,7 @@ import streamlit as st
 
 from index.durable import current_build
 from index.load import LoadError
-from index.providers import ManifestError
+from index.provider_manifest import ManifestError
 from index.store import IndexBusy
 from index.upload import UploadError, add_contract, check_upload, remove_contract
 from rag.pipeline import Pipeline, build

@@ -7,7 +7,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from index.durable import current_build
 from index.load import LoadError
-from index.providers import ManifestError
+from index.provider_manifest import ManifestError
 from index.store import IndexBusy
 from index.upload import MAX_NAME, AlreadyLoaded, UploadError, add_contract, check_upload, remove_contract
 from rag.api.deps import Config, Keyed, Live, known_document
