@@ -94,5 +94,16 @@ class ChineseTokenizer:
                 out.extend(w for w in expansion if w not in out)
         return out
 
+    def pieces(self, word: str) -> list[str]:
+        """The dictionary words inside a word jieba's HMM made up (赠送给 → 赠送 给, 我存 → 我 存): what a
+        contract can say of a word it never uses whole."""
+        with self._lock:
+            parts = self._jieba.lcut(word, cut_all=False, HMM=False)
+        return [p for p in parts if p.strip() and _WORD.search(p) and p not in self.stopwords]
+
+    def known(self, word: str) -> bool:
+        """Whether ``word`` is in jieba's dictionary (or ours), not a run its HMM glued together (我存)."""
+        return bool(self._jieba.FREQ.get(word))
+
     def tokenize_many(self, texts: Sequence[str]) -> list[list[str]]:
         return [self.tokenize(t) for t in texts]

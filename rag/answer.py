@@ -20,9 +20,10 @@ from core.text import abbreviated_in, strip_markup
 from index.textproc import ChineseTokenizer
 from rag.catalog import about
 from rag.complete import completed
-from rag.draft import Draft, fact_verdict, quote, referenced
+from rag.draft import Draft, fact_verdict, list_items, quote, quoted_for, referenced, shown_list
 from rag.facts import ATTRIBUTES, GENERIC_SELF, FactTable, facts_shown
 from rag.identity import identity_answer
+from rag.references import PATTERNS
 from rag.rerank import Reranker, candidate_features
 from rag.retrieve import without_names
 from rag.topics import QuestionTopics, inferred_topic
@@ -36,9 +37,6 @@ from rag.understand import (
     with_history,
 )
 
-SHORT_CLAUSE = 120
-#: A list lead-in is quoted with its items: at most this many characters inside a clause, or item clauses.
-LIST_CHARS = 400
 #: Whether a text states a value of a catalog type (a clause replacing facts must answer what is asked).
 _VALUE_FINDERS = {"duration": durations, "rate_per_day": rates, "percentage": rates, "money": money}
 #: How much more of a question (IDF-weighted share) a found clause must say than the cited facts' clauses to
@@ -47,7 +45,6 @@ _VALUE_FINDERS = {"duration": durations, "rate_per_day": rates, "percentage": ra
 #: 0.25 → 176, 0.15 → 178, 0.05 → 182 (181 with the cue check); comparing clauses with both checks, 0.1 → 180
 #: (0.05 → 179, 0 → 173 without the value check).
 CLOSER_MARGIN = 0.1
-LIST_ITEMS = 6
 TOKEN_CACHE = 8192  # clause texts and questions whose tokens the composer keeps
 FACTS_SHOWN = 3  # facts stated per contract in a lookup or listing (general terms first)
 CANDIDATES = 30  # retrieved clauses the reranker re-scores
@@ -80,15 +77,7 @@ class Composer:
         self.reranker = reranker
         self.topics = topics
         self.clause_of = {(c.doc_id, c.clause_id): c for c in clauses}
-        self.children: dict[tuple[str, str], list[Clause]] = {}  # a clause's items: the clauses under it
-        for row, clause in enumerate(clauses):
-            own = clause.clause_id.rpartition(".")[2]
-            prefixes = (clause.clause_id + ".", own + ".")  # 一.1 → 一.1.1, or the contract's own 1 → 1.1
-            items = self.children.setdefault((clause.doc_id, clause.clause_id), [])
-            for later in clauses[row + 1 : row + 1 + LIST_ITEMS]:
-                if later.doc_id != clause.doc_id or not later.clause_id.startswith(prefixes):
-                    break
-                items.append(later)
+        self.children = list_items(clauses)  # a clause's items: the clauses under it
         self.retriever = retriever
         self.table = table
         self.providers = list(providers)
@@ -99,6 +88,7 @@ class Composer:
         # a question is read against many clauses, and clauses recur across questions: tokenise each once
         self._tokens = lru_cache(maxsize=TOKEN_CACHE)(lambda text: frozenset(tokenizer.tokenize(text)))
         self._asked = lru_cache(maxsize=TOKEN_CACHE)(self._without_providers)
+        self._words = lru_cache(maxsize=TOKEN_CACHE)(self._question_words)
 
     def _without_providers(self, question: str, providers: tuple[str, ...]) -> str:
         named = [p for p in self.providers if p.name in providers]
@@ -121,7 +111,11 @@ class Composer:
         where = self.table.document_label(fact)
         if fact.qualifier and fact.qualifier not in fact.display:  # a product's own terms, an SLA tier
             where += f"{fact.qualifier}："
-        refs = "".join(f"（所指第 {r.clause_id} 条{referenced(r)}{draft.cite(r)}）" for r in fact.refs)
+        # a clause the fact points at, cited only when the words shown make the reference (签订地, 第3条)
+        pointing = any(p.search(fact.display + words) for _, p in PATTERNS)
+        refs = "".join(
+            f"（所指第 {r.clause_id} 条{referenced(r)}{draft.cite(r)}）" for r in fact.refs if pointing
+        )
         return f"{where}{fact.display}{('，' + words) if words else ''}{draft.cite(fact.citation)}{refs}"
 
     def _label(self, analysis: Analysis) -> str:
@@ -182,7 +176,8 @@ class Composer:
     def text_coverage(self, question: str, text: str, providers: Sequence[str]) -> float:
         """:meth:`coverage` of any text (a cited sentence rather than a whole clause)."""
         weight, explained = self.explained(question, text, providers)
-        return sum(weight[w] for w in explained) / sum(weight.values()) if weight else 0.0
+        total = sum(weight.values())
+        return sum(weight[w] for w in explained) / total if total else 0.0
 
     def explained(
         self, question: str, text: str, providers: Sequence[str]
@@ -190,7 +185,7 @@ class Composer:
         """The question's content words with their IDF weights, and those of them the text says: literally,
         through the everyday-word table, or as an abbreviation (先用后付)."""
         asked = self._asked(question, tuple(providers))
-        words = [w for w in dict.fromkeys(self.tokenizer.tokenize(asked)) if w not in QUESTION_FILLER]
+        words = [w for w in dict.fromkeys(self._words(asked)) if w not in QUESTION_FILLER]
         said = self._tokens(text)
         explained = {w for w in words if w in said}
         for key, expansion in self.tokenizer.synonyms.items():
@@ -199,6 +194,18 @@ class Composer:
         explained.update(w for w in words if w not in explained and abbreviated_in(w, text))
         top = max(self.idf.values(), default=1.0)
         return {w: self.idf.get(w, top) for w in words}, explained
+
+    def _question_words(self, question: str) -> tuple[str, ...]:
+        """The question's words, where a run jieba's HMM glued together (我存 of 我存的, 会受 of 会受影响)
+        that no contract uses stands as the corpus words inside it (存, 受), or as nothing: an artefact of
+        the cut must not weigh as a word no clause says."""
+        out: list[str] = []
+        for word in self.tokenizer.tokenize(question):
+            if word in self.idf or self.tokenizer.known(word) or word.isascii():
+                out.append(word)
+            else:  # a run jieba's HMM glued together (我存, 会受): the corpus words inside it, if any
+                out.extend(p for p in self.tokenizer.pieces(word) if p in self.idf)
+        return tuple(out)
 
     def _context(self, citation: Citation) -> str:
         """The cited clause under its headings (a fact's sentence leans on its neighbours)."""
@@ -307,7 +314,7 @@ class Composer:
             chosen = chosen[:3]
         draft = Draft()
         for hit in chosen:
-            quoted = self._quoted(hit)
+            quoted = quoted_for(hit, self.children.get((hit.clause.doc_id, hit.clause.clause_id), []))
             if not quoted:
                 continue
             c, first = hit.clause, quoted[0]
@@ -316,45 +323,12 @@ class Composer:
                 if analysis.intent == "yes_no"
                 else c.provider
             )
-            marks = "".join(draft.cite(q) for q in quoted)
-            shown = first.text
-            for item in quoted[1:]:  # a lead-in's items, whole, while the quote stays readable
-                if len(shown) + len(item.text) > LIST_CHARS // 2:
-                    shown += "……"
-                    break
-                shown += item.text
+            shown, cited = shown_list(quoted)
+            marks = "".join(draft.cite(q) for q in cited)  # only what the answer shows
             draft.add(f"{lead}合同第 {c.clause_id} 条：“{shown}”{marks}")
         if not draft.parts:
             return None
         return Answer(question, "；".join(draft.parts) + "。", False, analysis.intent, tuple(draft.citations))
-
-    def _quoted(self, hit: Hit) -> list[Citation]:
-        """What to quote for a hit: a short clause whole (its sentences explain each other), a long one by
-        its best sentence. A list lead-in (…如下：) is quoted with its items, inside the clause or as the
-        clauses under it, or not at all: a lead-in alone answers nothing."""
-        c = hit.clause
-        start, end = (c.start, c.end) if len(c.text) <= SHORT_CLAUSE else (hit.span.start, hit.span.end)
-        if not _is_lead_in(c.text[start - c.start : end - c.start]):
-            return [
-                Citation(
-                    c.doc_id, c.provider, c.clause_id, start, end, c.text[start - c.start : end - c.start]
-                )
-            ]
-        if end < c.end:  # the items follow in the same clause: quote up to LIST_CHARS of them
-            for sentence in c.sentences:
-                if sentence.start >= end and sentence.end - start <= LIST_CHARS:
-                    end = sentence.end
-            text = c.text[start - c.start : end - c.start]
-            return (
-                [] if _is_lead_in(text) else [Citation(c.doc_id, c.provider, c.clause_id, start, end, text)]
-            )
-        items = self.children.get((c.doc_id, c.clause_id), [])[:LIST_ITEMS]
-        if not items:
-            return []
-        lead = Citation(
-            c.doc_id, c.provider, c.clause_id, start, end, c.text[start - c.start : end - c.start]
-        )
-        return [lead, *(Citation(k.doc_id, k.provider, k.clause_id, k.start, k.end, k.text) for k in items)]
 
     # --- public ---------------------------------------------------------------------------------------
 
@@ -434,8 +408,3 @@ class Composer:
             return Answer(asked, note + text, True, analysis.intent, ())
         text = f"已收录的{scope}合同中没有找到明确回答这个问题的条款。"
         return Answer(asked, note + text, True, analysis.intent, (), self._related(query, analysis))
-
-
-def _is_lead_in(text: str) -> bool:
-    """A sentence that only introduces a list (…包括但不限于：)."""
-    return strip_markup(text).rstrip().endswith(("：", ":"))

@@ -6,11 +6,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from core.records import Citation, Fact
+from core.records import Citation, Clause, Fact, Hit
 from core.text import strip_markup
 
 MENTION_CHARS = 80  # a mentioned fact's sentence shown up to this long
 SHORT_REFERENCE = 60  # a referenced text shown whole up to this long
+SHORT_CLAUSE = 120  # a clause quoted whole up to this long, else by its best sentence
+#: A list lead-in is quoted with its items: at most this many characters inside a clause, or item clauses.
+LIST_CHARS = 400
+LIST_ITEMS = 6
 
 
 @dataclass
@@ -69,3 +73,55 @@ def referenced(reference: Citation) -> str:
     only cited."""
     text = strip_markup(reference.text).strip()
     return f"：“{text}”" if len(text) <= SHORT_REFERENCE else ""
+
+
+def list_items(clauses: Sequence[Clause]) -> dict[tuple[str, str], list[Clause]]:
+    """Each clause's items: the clauses numbered under it that follow it (一.1 → 一.1.1, or 1 → 1.1)."""
+    children: dict[tuple[str, str], list[Clause]] = {}
+    for row, clause in enumerate(clauses):
+        own = clause.clause_id.rpartition(".")[2]
+        prefixes = (clause.clause_id + ".", own + ".")
+        items = children.setdefault((clause.doc_id, clause.clause_id), [])
+        for later in clauses[row + 1 : row + 1 + LIST_ITEMS]:
+            if later.doc_id != clause.doc_id or not later.clause_id.startswith(prefixes):
+                break
+            items.append(later)
+    return children
+
+
+def quoted_for(hit: Hit, items: Sequence[Clause]) -> list[Citation]:
+    """What to quote for a hit: a short clause whole (its sentences explain each other), a long one by its
+    best sentence. A list lead-in (…如下：) is quoted with its items, inside the clause or as the clauses
+    under it (``items``), or not at all: a lead-in alone answers nothing."""
+    c = hit.clause
+    start, end = (c.start, c.end) if len(c.text) <= SHORT_CLAUSE else (hit.span.start, hit.span.end)
+    lead = Citation(c.doc_id, c.provider, c.clause_id, start, end, c.text[start - c.start : end - c.start])
+    if not is_lead_in(lead.text):
+        return [lead]
+    if end < c.end:  # the items follow in the same clause: quote up to LIST_CHARS of them
+        for sentence in c.sentences:
+            if sentence.start >= end and sentence.end - start <= LIST_CHARS:
+                end = sentence.end
+        text = c.text[start - c.start : end - c.start]
+        return [] if is_lead_in(text) else [Citation(c.doc_id, c.provider, c.clause_id, start, end, text)]
+    if not items:
+        return []
+    cited = (Citation(k.doc_id, k.provider, k.clause_id, k.start, k.end, k.text) for k in items[:LIST_ITEMS])
+    return [lead, *cited]
+
+
+def shown_list(quoted: Sequence[Citation]) -> tuple[str, list[Citation]]:
+    """The words a quote shows (a lead-in's items whole while it stays readable, then ……) and the citations
+    of exactly what it shows."""
+    shown, cited = quoted[0].text, [quoted[0]]
+    for item in quoted[1:]:
+        if len(shown) + len(item.text) > LIST_CHARS // 2:
+            return shown + "……", cited
+        shown += item.text
+        cited.append(item)
+    return shown, cited
+
+
+def is_lead_in(text: str) -> bool:
+    """A sentence that only introduces a list (…包括但不限于：)."""
+    return strip_markup(text).rstrip().endswith(("：", ":"))

@@ -346,8 +346,9 @@ def facts_shown(facts: list[Fact], question: str, most: int) -> tuple[list[Fact]
         seen: set[tuple[str, str]] = set()
         ordered = []
         for f in [f for f in mine if not f.qualifier] + [f for f in mine if f.qualifier]:
-            if (f.display, f.citation.text) not in seen:
-                seen.add((f.display, f.citation.text))
+            said = (f.display, f.wording or f.citation.text)  # the same words from two clauses: once
+            if said not in seen:
+                seen.add(said)
                 ordered.append(f)
         shown += ordered[:most]
         left += max(0, len(ordered) - most)  # a repeat of the same words is not another provision

@@ -462,3 +462,62 @@ def test_a_clause_saying_clearly_more_of_the_question_beats_a_closer_ranked_one(
     answer = composer.ask("码尚云的机房发生火灾时应启动什么预案？")
     assert [c.clause_id for c in answer.citations] == ["9.2"]
     assert composer.ask("码尚云的机房多久巡检一次？").citations[0].clause_id == "9.1"
+
+
+def test_a_clause_the_fact_points_at_is_cited_only_when_the_quoted_words_point_at_it(tmp_path: Path) -> None:
+    """可用性不低于99.9% is the fact; the same sentence's 根据本协议第2条约定获得赔偿 lies outside the quoted
+    words, so clause 2 (how compensation works) is no evidence for the availability asked about."""
+    composer = contracts_composer(
+        tmp_path,
+        {
+            "星河.txt": STARRY_HEAD
+            + "1. 星河云提供的本服务可用性不低于99.9%，如未达到上述可用性标准，您可以根据本协议"
+            "第2条约定获得赔偿。\n2. 如服务可用性低于标准，您有权按照如下条款约定获得代金券赔偿：\n"
+            "2.1 低于99.9%但等于或高于99%的，赔偿月度服务费的10%。\n",
+        },
+    )
+    (fact,) = composer.table.cell("星河云", "sla_availability")
+    assert [r.clause_id for r in fact.refs] == ["2"]  # resolved, and still not cited
+    answer = composer.ask("星河云承诺的服务可用性是多少？")
+    check_citations(answer, composer)
+    assert not answer.refused and "99.9%" in answer.answer
+    assert "2" not in [c.clause_id for c in answer.citations]
+
+
+def test_the_same_words_in_two_clauses_are_stated_once(tmp_path: Path) -> None:
+    composer = contracts_composer(
+        tmp_path,
+        {
+            "星河.txt": STARRY_HEAD
+            + "1. 服务可用性\n1.1 对于单实例维度，星河云承诺一个服务周期内产品服务的服务可用性不低于99%；\n"
+            "1.2 对于多实例维度，星河云承诺一个服务周期内产品服务的服务可用性不低于99%。\n",
+        },
+    )
+    answer = composer.ask("星河云承诺的服务可用性是多少？")
+    check_citations(answer, composer)
+    assert not answer.refused and answer.answer.count("不低于99%") == 1 and len(answer.citations) == 1
+
+
+def test_only_the_list_items_an_answer_shows_are_cited(tmp_path: Path) -> None:
+    """A long list is shown up to a readable length and then ……; an item cut off is not cited."""
+    items = "".join(
+        f"1.{n} 您的账号在第{n}类情形下存在被他人冒用、盗用、用于发送垃圾信息或者违法内容的安全风险，"
+        "星河云可以在不事先通知的情况下采取措施。\n"
+        for n in range(1, 7)
+    )
+    composer = lumen_composer(tmp_path, "一、 账号冻结\n1. 流明云在以下情况下可冻结您的账号：\n" + items)
+    answer = composer.ask("流明云什么情况下会冻结我的账号？")
+    check_citations(answer, composer)
+    assert not answer.refused and "……" in answer.answer
+    shown = [c for c in answer.citations if c.clause_id != "一.1"]
+    assert 0 < len(shown) < 6
+    assert all(c.text.split(" ", 1)[-1][:20] in answer.answer for c in shown)
+
+
+def test_a_run_jieba_glued_together_weighs_as_the_words_inside_it(tmp_path: Path) -> None:
+    """我存的东西 cuts as 我存 / 东西: 我存 is no word, and no clause can say it; it must not count as an
+    unanswered part of the question (存 is, when a contract uses it alone)."""
+    composer = lumen_composer(tmp_path, "一、 数据\n1. 您存在流明云的东西，未经您授权，流明云不得访问。\n")
+    assert not composer.tokenizer.known("我存") and composer.tokenizer.known("东西")
+    weights, _ = composer.explained("员工能随便看我存的东西吗？", "", ())
+    assert "我存" not in weights and "东西" in weights
