@@ -345,10 +345,11 @@ def bench_synthetic(n_clauses: int, repeats: int, kind: str) -> dict[str, Any]:
     }
 
 
-def bench_load(settings: Settings, clients: int, seconds: float) -> dict[str, Any]:
+def bench_load(settings: Settings, clients: int, seconds: float, *, distinct: bool = False) -> dict[str, Any]:
     """``clients`` concurrent loops posting mixed questions to ``/v1/ask`` on 127.0.0.1 for ``seconds``;
     a third of the way in, a contract changes and ``rag index`` runs: the server must swap without a
-    failed request."""
+    failed request. The server runs ``settings.embed_model``. ``distinct``: every question made new (a
+    number appended), so no request finds its query vector or search cached."""
     import os
     import random
     import shutil
@@ -379,6 +380,7 @@ def bench_load(settings: Settings, clients: int, seconds: float) -> dict[str, An
             "RAG_CONTRACTS_DIR": str(folder),
             "RAG_INDEX_DIR": str(index_dir),
             "RAG_RELOAD_CHECK_SECONDS": "1",
+            "RAG_EMBED_MODEL": settings.embed_model,
         }
         rag = str(Path(sys.executable).parent / "rag")
         server = subprocess.Popen(
@@ -406,6 +408,7 @@ def bench_load(settings: Settings, clients: int, seconds: float) -> dict[str, An
                 with httpx.Client(base_url=base, timeout=30) as http:
                     while time.monotonic() < stop_at:
                         question = rng.choice(questions)
+                        question += f" 编号{rng.randrange(10**9)}" if distinct else ""
                         started = time.perf_counter()
                         try:
                             response = http.post("/v1/ask", json={"question": question})
@@ -437,6 +440,8 @@ def bench_load(settings: Settings, clients: int, seconds: float) -> dict[str, An
             server.wait(timeout=15)
     total = len(samples) + len(errors)
     return {
+        "model": settings.embed_model,
+        "distinct": distinct,
         "clients": clients,
         "seconds": seconds,
         "requests": total,
@@ -515,14 +520,25 @@ def main(argv: Sequence[str] | None = None) -> int:
             result["noisy"]["latency"],
         )
     if args.clients:
-        load = bench_load(settings, args.clients, args.load_seconds)
-        result["load"] = load
-        print(
-            f"\nload: {load['clients']} clients × {load['seconds']:g} s on 127.0.0.1 against POST /v1/ask: "
-            f"{load['requests']} requests, {load['errors']} errors {load['error_kinds'] or ''}, "
-            f"{load['throughput_rps']} req/s, p50 {load['p50_ms']} ms, p95 {load['p95_ms']} ms; "
-            f"reindex during the run took {load['reindex_seconds']} s, index swapped: {load['index_swapped']}"
-        )
+        from index.embed import BUNDLED_TORCH_MODEL
+
+        torch_settings = settings.model_copy(update={"embed_model": BUNDLED_TORCH_MODEL})
+        runs = {
+            "load": bench_load(settings, args.clients, args.load_seconds),
+            "load_torch_peer": bench_load(torch_settings, args.clients, args.load_seconds),
+            "load_distinct": bench_load(settings, args.clients, args.load_seconds, distinct=True),
+        }
+        print(f"\nload: {args.clients} clients × {args.load_seconds:g} s on 127.0.0.1 against POST /v1/ask")
+        for name, load in runs.items():
+            result[name] = load
+            print(
+                f"  {load['model']}{' (every question new)' if load['distinct'] else ''}: "
+                f"{load['requests']} requests, {load['errors']} errors {load['error_kinds'] or ''}, "
+                f"{load['throughput_rps']} req/s, p50 {load['p50_ms']} ms, p95 {load['p95_ms']} ms; "
+                f"reindex during the run {load['reindex_seconds']} s, index swapped: {load['index_swapped']}"
+            )
+        ratio = runs["load"]["throughput_rps"] / max(runs["load_torch_peer"]["throughput_rps"], 1e-9)
+        print(f"  throughput vs the torch server in this run: {ratio:.2f}×")
     write_report(args.out, result)
     return 0
 

@@ -11,7 +11,7 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Sequence
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -23,6 +23,7 @@ Mode = Literal["bm25", "dense", "hybrid"]
 Fusion = Literal["rrf", "weighted"]
 MODES: tuple[str, ...] = ("bm25", "dense", "hybrid")
 QUERY_CACHE = 256  # recent query vectors kept
+SEARCH_CACHE = 512  # recent searches kept (question, k, providers, mode → hits)
 FUSIONS: tuple[str, ...] = ("rrf", "weighted")
 
 
@@ -132,6 +133,8 @@ class HybridRetriever:
         # Answering one question searches it several times (the answer, per-provider checks, related
         # clauses): its query vector is computed once.
         self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        # ... and the same search (the answer, then the check that a closer clause says more) runs once
+        self._searches: OrderedDict[tuple[Any, ...], list[Hit]] = OrderedDict()
         self._query_lock = threading.Lock()
         self._fusers: dict[str, Callable[[dict[str, dict[int, float]]], dict[int, float]]] = {
             "rrf": self._rrf,
@@ -139,9 +142,10 @@ class HybridRetriever:
         }
 
     def clear_query_cache(self) -> None:
-        """Forget the cached query vectors (a benchmark timing first-time queries)."""
+        """Forget the cached query vectors and searches (a benchmark timing first-time queries)."""
         with self._query_lock:
             self._query_vectors.clear()
+            self._searches.clear()
 
     def query_vector(self, text: str) -> np.ndarray:
         """The query's vector (cached: the composer's question classifier and search share it)."""
@@ -260,6 +264,20 @@ class HybridRetriever:
         self, question: str, k: int = 5, *, providers: Collection[str] | None = None, mode: Mode = "hybrid"
     ) -> list[Hit]:
         """The ``k`` best clauses for ``question``; ``providers`` restricts to those providers' clauses."""
+        key = (question, k, tuple(sorted(providers)) if providers else None, mode)
+        with self._query_lock:
+            cached = self._searches.get(key)
+            if cached is not None:
+                self._searches.move_to_end(key)
+                return list(cached)
+        hits = self._search(question, k, providers, mode)
+        with self._query_lock:
+            self._searches[key] = hits
+            while len(self._searches) > SEARCH_CACHE:
+                self._searches.popitem(last=False)
+        return list(hits)
+
+    def _search(self, question: str, k: int, providers: Collection[str] | None, mode: Mode) -> list[Hit]:
         query = question
         if mode not in MODES:
             raise ValueError(f"unknown search mode {mode!r}; valid: {', '.join(MODES)}")

@@ -135,3 +135,30 @@ def test_sentence_vectors_let_a_clause_match_by_one_sentence(hashing_retriever: 
     assert next(iter(dense)) == row
     assert dense[row] == pytest.approx(1.0, abs=1e-5)
     assert np.isclose(index.sentence_vectors[index.sentence_rows[row][-1]] @ query, 1.0, atol=1e-5)
+
+
+def test_a_repeated_search_is_answered_from_the_cache_with_the_same_hits(
+    hashing_retriever: HybridRetriever,
+) -> None:
+    """Answering a question runs the same search more than once; the second costs nothing and returns the
+    same hits (a fresh list: a caller may change its own), other arguments a search of their own."""
+    retriever = HybridRetriever(hashing_retriever.index, HashingEmbedder())
+    calls: list[str] = []
+    search = retriever._search
+
+    def counted(question, k, providers, mode):  # type: ignore[no-untyped-def]
+        calls.append(question)
+        return search(question, k, providers, mode)
+
+    retriever._search = counted  # type: ignore[method-assign]
+    first = retriever.search("服务终止后数据保留多久", 5, providers=["码尚云"])
+    first.pop()
+    again = retriever.search("服务终止后数据保留多久", 5, providers=["码尚云"])
+    assert len(calls) == 1 and len(again) == 5
+    assert again == search("服务终止后数据保留多久", 5, ["码尚云"], "hybrid")
+    retriever.search("服务终止后数据保留多久", 3, providers=["码尚云"])
+    retriever.search("服务终止后数据保留多久", 5)
+    assert len(calls) == 3
+    retriever.clear_query_cache()
+    retriever.search("服务终止后数据保留多久", 5, providers=["码尚云"])
+    assert len(calls) == 4
