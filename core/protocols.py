@@ -38,3 +38,7 @@ class Retriever(Protocol):
     """The ``k`` best clauses for a question; ``providers`` (display names) restricts the search."""
 
     def search(self, question: str, k: int = 5, *, providers: Collection[str] | None = None) -> list[Hit]: ...
+
+    def search_vector(self, question: str, providers: Collection[str] | None = None) -> np.ndarray:
+        """The query vector a search for ``question`` embeds (a classifier reads the question by it)."""
+        ...

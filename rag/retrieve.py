@@ -277,6 +277,22 @@ class HybridRetriever:
                 self._searches.popitem(last=False)
         return list(hits)
 
+    def _queries(self, question: str, providers: Collection[str] | None) -> tuple[str, list[str], str]:
+        """The question without the providers it is filtered to, its everyday-word expansion, and the text
+        the dense search embeds."""
+        query = question
+        if providers:
+            named = [p for p in self.index.providers.values() if p.name in providers]
+            query = without_names(query, named).strip() or query
+        expansion = self.index.tokenizer.expansions(query) if self.expand else []
+        dense_query = f"{query} {' '.join(expansion)}" if expansion and self.expand_dense else query
+        return query, expansion, dense_query
+
+    def search_vector(self, question: str, providers: Collection[str] | None = None) -> np.ndarray:
+        """The vector a search for ``question`` (filtered to ``providers``) embeds: cached, so a classifier
+        reading the same question after the search costs no second encoding."""
+        return self._query_vector(self._queries(question, providers)[2])
+
     def _search(self, question: str, k: int, providers: Collection[str] | None, mode: Mode) -> list[Hit]:
         query = question
         if mode not in MODES:
@@ -285,14 +301,10 @@ class HybridRetriever:
             raise ValueError(f"k must be at least 1, got {k}")
         mask = self._mask(providers)
         n = max(self.candidates, k)
-        if providers:
-            named = [p for p in self.index.providers.values() if p.name in providers]
-            query = without_names(query, named).strip() or query
+        query, expansion, dense_query = self._queries(question, providers)
         tokenizer = self.index.tokenizer
-        expansion = tokenizer.expansions(query) if self.expand else []
         tokens = tokenizer.tokenize(query)
         tokens += [t for t in tokenizer.tokenize(" ".join(expansion)) if t not in tokens]
-        dense_query = f"{query} {' '.join(expansion)}" if expansion and self.expand_dense else query
         query_vec = None
         ranked: dict[str, dict[int, float]] = {}
         if mode in ("dense", "hybrid"):

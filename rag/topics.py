@@ -134,17 +134,18 @@ class QuestionTopics:
             self._model = model
         return self._model
 
-    def probabilities(self, question: str) -> dict[str, float]:
-        """Topic → probability for a (normalised) question."""
+    def probabilities(self, question: str, vector: np.ndarray | None = None) -> dict[str, float]:
+        """Topic → probability for a (normalised) question, or for its ``vector`` when the caller has it."""
         model = self.train()
-        vector = self.vector_of(question) if self.vector_of else self.encode([question])[0]
+        if vector is None:
+            vector = self.vector_of(question) if self.vector_of else self.encode([question])[0]
         p = model.predict_proba(np.asarray(vector, dtype=np.float64).reshape(1, -1))[0]
         return {c: float(v) for c, v in zip(self.classes, p, strict=True)}
 
-    def topic(self, question: str) -> tuple[str | None, float]:
+    def topic(self, question: str, vector: np.ndarray | None = None) -> tuple[str | None, float]:
         """The most probable catalog topic and its probability; None when ``none`` wins or the best is
         below the threshold."""
-        p = self.probabilities(question)
+        p = self.probabilities(question, vector)
         best = max((c for c in p if c != NONE), key=p.__getitem__)
         if p[best] < self.threshold or p.get(NONE, 0.0) >= p[best]:
             return None, p[best]
@@ -164,12 +165,14 @@ def inferred_topic(
     one provider in words of its own is better answered by the clause that says most of it."""
     if topics is None or analysis.topic is not None or analysis.intent == "out_of_scope":
         return analysis
-    topic, _ = topics.topic(question)
+    providers = list(analysis.providers) or None
+    # the vector the search embeds (names of the filtered providers out, everyday words in): one encoding
+    topic, _ = topics.topic(question, retriever.search_vector(question, providers))
     if topic is None:
         return analysis
     keys = [k for k, a in ATTRIBUTES.items() if a.topic == topic]
     facts = [f for f in table.facts if f.attribute in keys]
-    hits = retriever.search(question, AGREEMENT, providers=list(analysis.providers) or None)
+    hits = retriever.search(question, AGREEMENT, providers=providers)
     if not any(
         f.citation.doc_id == h.clause.doc_id
         and f.citation.start < h.clause.end

@@ -7,6 +7,7 @@ import shutil
 from collections.abc import Collection
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from core.protocols import Retriever
@@ -167,6 +168,9 @@ class _OneClauseRetriever:
         self.asked.append((question, k, providers))
         return [self.hit]
 
+    def search_vector(self, question: str, providers: Collection[str] | None = None) -> np.ndarray:
+        return np.zeros(8, dtype=np.float32)  # no classifier reads it here
+
 
 def test_the_composer_needs_only_the_retriever_protocol(bundled_composer: Composer) -> None:
     """Any Retriever works: providers, tokenizer and IDF are the composer's arguments, not an index's."""
@@ -267,8 +271,9 @@ class _StubTopics:
         self.asked: list[str] = []
         self._topic = topic
 
-    def topic(self, question: str) -> tuple[str | None, float]:
+    def topic(self, question: str, vector: np.ndarray | None = None) -> tuple[str | None, float]:
         self.asked.append(question)
+        assert vector is not None  # read by the vector its search embedded, not encoded again
         return self._topic, 0.9
 
 
@@ -439,6 +444,9 @@ class _ListRetriever:
 
     def search(self, question: str, k: int = 5, *, providers: Collection[str] | None = None) -> list[Hit]:
         return self.hits[:k]
+
+    def search_vector(self, question: str, providers: Collection[str] | None = None) -> np.ndarray:
+        return np.zeros(8, dtype=np.float32)  # no classifier reads it here
 
 
 def test_a_clause_saying_clearly_more_of_the_question_beats_a_closer_ranked_one(

@@ -126,6 +126,17 @@ def test_a_query_embeds_only_the_question(hashing_retriever: HybridRetriever) ->
     assert (counting.documents, counting.queries) == (0, 1)
 
 
+def test_a_searchs_vector_is_had_again_without_encoding(hashing_retriever: HybridRetriever) -> None:
+    """A classifier reading the question after its search gets the search's vector: no second encoding."""
+    counting = CountingEmbedder()
+    retriever = HybridRetriever(hashing_retriever.index, counting)
+    retriever.search("码尚云的数据保留多久", 5, providers=["码尚云"])
+    vector = retriever.search_vector("码尚云的数据保留多久", ["码尚云"])
+    assert counting.queries == 1 and vector.shape == (retriever.index.vectors.shape[1],)
+    retriever.search_vector("码尚云的数据保留多久")  # unfiltered: the names stay, another text
+    assert counting.queries == 2
+
+
 def test_sentence_vectors_let_a_clause_match_by_one_sentence(hashing_retriever: HybridRetriever) -> None:
     index = hashing_retriever.index
     row = next(i for i, c in enumerate(index.clauses) if c.clause_id == "4.7" and c.provider == "西部数码")
