@@ -108,6 +108,7 @@ class HybridRetriever:
         candidates: int = 50,
         expand: bool = True,
         expand_dense: bool = True,
+        search_cache: int = SEARCH_CACHE,
     ) -> None:
         if fusion not in FUSIONS:
             raise ValueError(f"unknown fusion {fusion!r}; valid: {', '.join(FUSIONS)}")
@@ -135,6 +136,7 @@ class HybridRetriever:
         self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         # ... and the same search (the answer, then the check that a closer clause says more) runs once
         self._searches: OrderedDict[tuple[Any, ...], list[Hit]] = OrderedDict()
+        self.search_cache = search_cache  # 0: every search computed (a benchmark timing search itself)
         self._query_lock = threading.Lock()
         self._fusers: dict[str, Callable[[dict[str, dict[int, float]]], dict[int, float]]] = {
             "rrf": self._rrf,
@@ -264,6 +266,8 @@ class HybridRetriever:
         self, question: str, k: int = 5, *, providers: Collection[str] | None = None, mode: Mode = "hybrid"
     ) -> list[Hit]:
         """The ``k`` best clauses for ``question``; ``providers`` restricts to those providers' clauses."""
+        if not self.search_cache:
+            return self._search(question, k, providers, mode)
         key = (question, k, tuple(sorted(providers)) if providers else None, mode)
         with self._query_lock:
             cached = self._searches.get(key)
@@ -273,7 +277,7 @@ class HybridRetriever:
         hits = self._search(question, k, providers, mode)
         with self._query_lock:
             self._searches[key] = hits
-            while len(self._searches) > SEARCH_CACHE:
+            while len(self._searches) > self.search_cache:
                 self._searches.popitem(last=False)
         return list(hits)
 

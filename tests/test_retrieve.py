@@ -173,3 +173,7 @@ def test_a_repeated_search_is_answered_from_the_cache_with_the_same_hits(
     retriever.clear_query_cache()
     retriever.search("服务终止后数据保留多久", 5, providers=["码尚云"])
     assert len(calls) == 4
+    retriever.search_cache = 0  # off (a benchmark timing search itself): every search computed
+    retriever.search("服务终止后数据保留多久", 5, providers=["码尚云"])
+    retriever.search("服务终止后数据保留多久", 5, providers=["码尚云"])
+    assert len(calls) == 6
