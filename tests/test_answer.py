@@ -529,3 +529,17 @@ def test_a_run_jieba_glued_together_weighs_as_the_words_inside_it(tmp_path: Path
     assert not composer.tokenizer.known("我存") and composer.tokenizer.known("东西")
     weights, _ = composer.explained("员工能随便看我存的东西吗？", "", ())
     assert "我存" not in weights and "东西" in weights
+
+
+def test_english_contract_words_in_a_chinese_question_find_the_chinese_clause(tmp_path: Path) -> None:
+    """bill / pay / suspend are the contract's 账单 / 支付 / 暂停 (the everyday-word table's English part)."""
+    composer = lumen_composer(
+        tmp_path,
+        "一、 费用\n1. 您应在收到账单之日起15日内支付服务费。\n"
+        "2. 流明云有权在您欠费时暂停服务。\n"
+        "二、 其他\n1. 本协议自您点击同意之日起生效。\n",
+    )
+    answer = composer.ask("流明云的 bill 收到以后多久之内要 pay？")
+    check_citations(answer, composer)
+    assert not answer.refused and answer.citations[0].clause_id == "一.1"
+    assert "15日" in answer.answer
