@@ -543,3 +543,19 @@ def test_english_contract_words_in_a_chinese_question_find_the_chinese_clause(tm
     check_citations(answer, composer)
     assert not answer.refused and answer.citations[0].clause_id == "一.1"
     assert "15日" in answer.answer
+
+
+def test_variant_and_everyday_account_words_find_the_contracts_word(tmp_path: Path) -> None:
+    """帐号 (a variant users type) and 账号 find a clause that says 账户."""
+    composer = lumen_composer(
+        tmp_path,
+        "一、 账户\n1. 您的流明云账户仅限本人使用，不可转让、不可赠与、不可继承。\n"
+        "二、 其他\n1. 本协议自您点击同意之日起生效。\n",
+    )
+    clause = "您的流明云账户仅限本人使用，不可转让、不可赠与、不可继承。"
+    for question in ("流明云的帐号能转让给别人吗？", "流明云的账号能转让给别人吗？"):
+        answer = composer.ask(question)
+        check_citations(answer, composer)
+        assert not answer.refused and answer.citations[0].clause_id == "一.1"
+        _, said = composer.explained(question, clause, ("流明云",))
+        assert {"转让"} < said and ({"帐号", "账号"} & said)  # the account word counts as said
