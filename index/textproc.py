@@ -95,7 +95,7 @@ class ChineseTokenizer:
         return out
 
     def pieces(self, word: str) -> list[str]:
-        """The dictionary words inside a word jieba's HMM made up (赠送给 → 赠送 给, 我存 → 我 存): what a
+        """The dictionary words inside a word jieba's HMM made up (我存 → 我 存, 会受 → 会 受): what a
         contract can say of a word it never uses whole."""
         with self._lock:
             parts = self._jieba.lcut(word, cut_all=False, HMM=False)

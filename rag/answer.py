@@ -203,7 +203,7 @@ class Composer:
         for word in self.tokenizer.tokenize(question):
             if word in self.idf or self.tokenizer.known(word) or word.isascii():
                 out.append(word)
-            else:  # a run jieba's HMM glued together (我存, 会受): the corpus words inside it, if any
+            else:
                 out.extend(p for p in self.tokenizer.pieces(word) if p in self.idf)
         return tuple(out)
 

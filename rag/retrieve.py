@@ -298,7 +298,6 @@ class HybridRetriever:
         return self._query_vector(self._queries(question, providers)[2])
 
     def _search(self, question: str, k: int, providers: Collection[str] | None, mode: Mode) -> list[Hit]:
-        query = question
         if mode not in MODES:
             raise ValueError(f"unknown search mode {mode!r}; valid: {', '.join(MODES)}")
         if k < 1:
