@@ -284,6 +284,8 @@ class Composer:
         providers = list(analysis.providers) or None
         if self.reranker is None:
             hits = self.retriever.search(question, 5, providers=providers)
+            if analysis.documents:  # the question (or its conversation) singles out one of several contracts
+                hits = [h for h in hits if h.clause.doc_id in analysis.documents] or hits
             cover = {id(h): self.coverage(question, h, analysis.providers) for h in hits}
             strong = [h for h in hits if self.supported(question, h, analysis.providers, cover[id(h)])]
             if strong:  # a clause saying clearly more of the question comes before a closer-ranked one

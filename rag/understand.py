@@ -359,5 +359,11 @@ def with_history(
     keeps_scope = analysis.intent not in ("out_of_scope", "superlative") and not explicit_listing
     if not analysis.providers and previous.providers and keeps_scope:
         intent = "lookup" if analysis.intent == "listing" else analysis.intent
-        return replace(analysis, providers=previous.providers, scope="history", intent=intent), question
+        documents = analysis.documents or previous.documents  # the contract the conversation is about
+        return (
+            replace(
+                analysis, providers=previous.providers, scope="history", intent=intent, documents=documents
+            ),
+            question,
+        )
     return analysis, question

@@ -559,3 +559,25 @@ def test_variant_and_everyday_account_words_find_the_contracts_word(tmp_path: Pa
         assert not answer.refused and answer.citations[0].clause_id == "一.1"
         _, said = composer.explained(question, clause, ("流明云",))
         assert {"转让"} < said and ({"帐号", "账号"} & said)  # the account word counts as said
+
+
+def test_a_contract_the_question_singles_out_answers_and_its_follow_ups_stay_with_it(tmp_path: Path) -> None:
+    """星河云 has a general agreement and an object-storage agreement: a question naming 对象存储 is answered
+    from that contract, and so is a follow-up in the same conversation that names nothing."""
+    composer = contracts_composer(
+        tmp_path,
+        {
+            "general.txt": STARRY_HEAD + "一、 服务中断\n1. 服务中断时，星河云将尽快恢复服务，"
+            "中断超过24小时的，您可以要求星河云赔偿。\n二、 发票\n1. 星河云按月为您开具发票。\n",
+            "storage.txt": "星河云对象存储服务条款\n"
+            "为使用星河云对象存储服务（以下简称“本服务”），您应当阅读本条款。本条款是杭州星河数据科技有限公司（以下简称“星河云”）与您订立的协议。\n"
+            "一、 服务中断\n1. 本服务中断的，星河云延长您的服务期。\n"
+            "二、 发票\n1. 对象存储的费用按季度开具发票。\n",
+        },
+    )
+    answer = composer.ask("星河云对象存储服务中断了怎么处理？")
+    check_citations(answer, composer)
+    assert not answer.refused and answer.citations[0].doc_id == "storage.txt"
+    follow = composer.ask("发票怎么开？", history=["星河云对象存储服务中断了怎么处理？"])
+    check_citations(follow, composer)
+    assert not follow.refused and follow.citations[0].doc_id == "storage.txt"
