@@ -280,7 +280,8 @@ class Composer:
     def _strong(self, question: str, analysis: Analysis) -> list[Hit]:
         """Candidates good enough to answer from, best first: by the reranker when one is trained, else
         those the coverage gate passes in retrieval order, a clause saying clearly more of the question
-        (coverage ahead by twice the closer margin) moved first."""
+        (coverage ahead by twice the closer margin) moved first; only the contract the question singles out
+        when one of its clauses is among them."""
         providers = list(analysis.providers) or None
         if self.reranker is None:
             hits = self.retriever.search(question, 5, providers=providers)

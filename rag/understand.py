@@ -331,7 +331,8 @@ def with_history(
 
     A follow-up takes the previous question's topic (and its providers, unless it names its own), keeps a
     superlative but flips its direction when it says so (那最短的呢？), and says how it was read. A question
-    that names a topic of its own is a new question; one that names no provider keeps the previous scope.
+    that names a topic of its own is a new question; one that names no provider keeps the previous scope
+    (its providers, and the contract it singled out among a provider's several).
     """
     analysis = analyze(question, providers)
     earlier = ((h, analyze(h, providers)) for h in reversed(history))
