@@ -35,9 +35,6 @@ def asks_identity(question: str) -> bool:
     return bool(_IDENTITY.search(question))
 
 
-#: Zero-width characters, soft hyphens and BOMs that sneak into pasted text and split words.
-
-
 @lru_cache(maxsize=1)
 def _to_simplified() -> Any:
     """OpenCC's character-level 繁→简 converter (t2s): it changes script, never vocabulary (資料 → 资料)."""

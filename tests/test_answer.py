@@ -203,6 +203,11 @@ def contracts_composer(tmp_path: Path, files: dict[str, str]) -> Composer:
     return composer_for(folder, tmp_path / "index")
 
 
+def starry_composer(tmp_path: Path, body: str) -> Composer:
+    """A composer over one contract of 星河云 (its parties sentence, then ``body``)."""
+    return contracts_composer(tmp_path, {"星河.txt": STARRY_HEAD + body})
+
+
 def lumen_composer(tmp_path: Path, body: str) -> Composer:
     """A composer over one contract of 流明云 (its parties sentence, then ``body``)."""
     return contracts_composer(tmp_path, {"lumen.txt": LUMEN_HEAD + body})
@@ -366,15 +371,11 @@ def test_each_part_of_a_question_the_quote_leaves_unanswered_is_quoted_from_the_
 ) -> None:
     """争议怎么解决？仲裁用什么语言？: the dispute fact quotes the arbitration sentence; the language is
     another sentence of the same clause, quoted after it. A question of one part gets the fact alone."""
-    composer = contracts_composer(
+    composer = starry_composer(
         tmp_path,
-        {
-            "星河.txt": (
-                STARRY_HEAD + "8. 争议解决\n8.1 因本协议产生的任何争议，双方应提交杭州仲裁委员会仲裁解决。"
-                "仲裁语言为中文。"
-                "仲裁费用由败诉方承担。\n9. 其他\n9.1 星河云将按月向您寄送账单。\n"
-            ),
-        },
+        "8. 争议解决\n8.1 因本协议产生的任何争议，双方应提交杭州仲裁委员会仲裁解决。"
+        "仲裁语言为中文。"
+        "仲裁费用由败诉方承担。\n9. 其他\n9.1 星河云将按月向您寄送账单。\n",
     )
     alone = composer.ask("星河云的争议怎么解决？")
     assert not alone.refused and "仲裁语言" not in alone.answer
@@ -387,16 +388,11 @@ def test_each_part_of_a_question_the_quote_leaves_unanswered_is_quoted_from_the_
 
 def test_a_fact_mentioned_without_a_figure_is_quoted_with_its_sentence(tmp_path: Path) -> None:
     """继续存储 alone says nothing a user can act on; the sentence around it (仅在一定的缓冲期内) does."""
-    composer = contracts_composer(
+    composer = starry_composer(
         tmp_path,
-        {
-            "星河.txt": (
-                STARRY_HEAD
-                + "1. 数据\n1.1 服务期满或协议终止后，星河云仅在一定的缓冲期（以您所订购的服务适用的"
-                "专有条款、"
-                "产品文档、服务说明、控制台页面及官网公告等载明的时限为准）内继续存储您的用户业务数据。\n"
-            ),
-        },
+        "1. 数据\n1.1 服务期满或协议终止后，星河云仅在一定的缓冲期（以您所订购的服务适用的"
+        "专有条款、"
+        "产品文档、服务说明、控制台页面及官网公告等载明的时限为准）内继续存储您的用户业务数据。\n",
     )
     (fact,) = composer.table.cell("星河云", "data_retention")
     assert fact.state == "mentioned" and "缓冲期" not in fact.wording  # the decisive words alone: 继续存储
@@ -406,12 +402,7 @@ def test_a_fact_mentioned_without_a_figure_is_quoted_with_its_sentence(tmp_path:
 
 
 def test_who_the_provider_is_is_answered_with_the_entity_where_the_contract_names_it(tmp_path: Path) -> None:
-    composer = contracts_composer(
-        tmp_path,
-        {
-            "星河.txt": STARRY,
-        },
-    )
+    composer = starry_composer(tmp_path, STARRY.removeprefix(STARRY_HEAD))
     for question in ("星河云的签约主体是哪家公司？", "星河云 运营主体"):
         answer = composer.ask(question)
         assert not answer.refused and "杭州星河数据科技有限公司" in answer.answer
@@ -420,15 +411,10 @@ def test_who_the_provider_is_is_answered_with_the_entity_where_the_contract_name
 
 
 def test_a_court_named_by_a_place_defined_elsewhere_is_answered_with_that_place(tmp_path: Path) -> None:
-    composer = contracts_composer(
+    composer = starry_composer(
         tmp_path,
-        {
-            "星河.txt": (
-                STARRY_HEAD
-                + "九、 争议解决\n1. 本协议签订地为浙江省杭州市西湖区。本协议适用中华人民共和国法律。\n"
-                "2. 因本协议产生的争议，双方应提交本协议签订地有管辖权的人民法院诉讼解决。\n"
-            ),
-        },
+        "九、 争议解决\n1. 本协议签订地为浙江省杭州市西湖区。本协议适用中华人民共和国法律。\n"
+        "2. 因本协议产生的争议，双方应提交本协议签订地有管辖权的人民法院诉讼解决。\n",
     )
     answer = composer.ask("星河云出了纠纷去哪个法院？")
     assert "浙江省杭州市西湖区" in answer.answer
@@ -475,14 +461,11 @@ def test_a_clause_saying_clearly_more_of_the_question_beats_a_closer_ranked_one(
 def test_a_clause_the_fact_points_at_is_cited_only_when_the_quoted_words_point_at_it(tmp_path: Path) -> None:
     """可用性不低于99.9% is the fact; the same sentence's 根据本协议第2条约定获得赔偿 lies outside the quoted
     words, so clause 2 (how compensation works) is no evidence for the availability asked about."""
-    composer = contracts_composer(
+    composer = starry_composer(
         tmp_path,
-        {
-            "星河.txt": STARRY_HEAD
-            + "1. 星河云提供的本服务可用性不低于99.9%，如未达到上述可用性标准，您可以根据本协议"
-            "第2条约定获得赔偿。\n2. 如服务可用性低于标准，您有权按照如下条款约定获得代金券赔偿：\n"
-            "2.1 低于99.9%但等于或高于99%的，赔偿月度服务费的10%。\n",
-        },
+        "1. 星河云提供的本服务可用性不低于99.9%，如未达到上述可用性标准，您可以根据本协议"
+        "第2条约定获得赔偿。\n2. 如服务可用性低于标准，您有权按照如下条款约定获得代金券赔偿：\n"
+        "2.1 低于99.9%但等于或高于99%的，赔偿月度服务费的10%。\n",
     )
     (fact,) = composer.table.cell("星河云", "sla_availability")
     assert [r.clause_id for r in fact.refs] == ["2"]  # resolved, and still not cited
@@ -493,13 +476,10 @@ def test_a_clause_the_fact_points_at_is_cited_only_when_the_quoted_words_point_a
 
 
 def test_the_same_words_in_two_clauses_are_stated_once(tmp_path: Path) -> None:
-    composer = contracts_composer(
+    composer = starry_composer(
         tmp_path,
-        {
-            "星河.txt": STARRY_HEAD
-            + "1. 服务可用性\n1.1 对于单实例维度，星河云承诺一个服务周期内产品服务的服务可用性不低于99%；\n"
-            "1.2 对于多实例维度，星河云承诺一个服务周期内产品服务的服务可用性不低于99%。\n",
-        },
+        "1. 服务可用性\n1.1 对于单实例维度，星河云承诺一个服务周期内产品服务的服务可用性不低于99%；\n"
+        "1.2 对于多实例维度，星河云承诺一个服务周期内产品服务的服务可用性不低于99%。\n",
     )
     answer = composer.ask("星河云承诺的服务可用性是多少？")
     check_citations(answer, composer)

@@ -147,14 +147,26 @@ def test_api_docs_render_offline(browser, api_url: str) -> None:  # type: ignore
     page.screenshot(path=str(ARTIFACTS / "redoc.png"))
 
 
-def test_streamlit_chat_answers_and_highlights_the_cited_span(browser, streamlit_url: str) -> None:  # type: ignore[no-untyped-def]
+def _chat_page(browser, url: str):  # type: ignore[no-untyped-def]
+    """The Streamlit app at ``url``, loaded until its chat box is there (the first load warms the model)."""
     page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.goto(streamlit_url)
+    page.goto(url)
+    page.get_by_test_id("stChatInputTextArea").wait_for(timeout=90_000)
+    return page
+
+
+def _ask(page, question: str, expect: str) -> None:  # type: ignore[no-untyped-def]
+    """Ask ``question`` in the chat and wait until the answer shows ``expect``."""
     box = page.get_by_test_id("stChatInputTextArea")
     box.wait_for(timeout=90_000)
-    box.fill(QUESTION)
+    box.fill(question)
     box.press("Enter")
-    page.get_by_text("最长的是码尚云", exact=False).first.wait_for(timeout=60_000)
+    page.get_by_text(expect, exact=False).first.wait_for(timeout=60_000)
+
+
+def test_streamlit_chat_answers_and_highlights_the_cited_span(browser, streamlit_url: str) -> None:  # type: ignore[no-untyped-def]
+    page = _chat_page(browser, streamlit_url)
+    _ask(page, QUESTION, "最长的是码尚云")
     reply = page.get_by_test_id("stChatMessage").nth(1).inner_text()
     assert reply.index("码尚云") < reply.index("讯众云通信")
     page.get_by_text("[1] 码尚云 第 4.3 条").first.click()
@@ -176,13 +188,8 @@ def _in_view(page, locator) -> bool:  # type: ignore[no-untyped-def]
 def test_a_citation_opens_the_contract_scrolled_to_the_highlighted_clause(
     browser, streamlit_url: str
 ) -> None:  # type: ignore[no-untyped-def]
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.goto(streamlit_url)
-    box = page.get_by_test_id("stChatInputTextArea")
-    box.wait_for(timeout=90_000)
-    box.fill(QUESTION)
-    box.press("Enter")
-    page.get_by_text("最长的是码尚云", exact=False).first.wait_for(timeout=60_000)
+    page = _chat_page(browser, streamlit_url)
+    _ask(page, QUESTION, "最长的是码尚云")
     page.get_by_text("[1] 码尚云 第 4.3 条").first.click()
     page.get_by_role("button", name="在合同中查看").first.click()
     focused = page.locator('.clause.focus[data-clause="002_111862d00bf5977e.txt#4.3"]')
@@ -202,9 +209,7 @@ def test_a_citation_opens_the_contract_scrolled_to_the_highlighted_clause(
 def test_the_comparison_table_shows_every_provider_and_row(browser, streamlit_url: str) -> None:  # type: ignore[no-untyped-def]
     from rag.catalog import ATTRIBUTES
 
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.goto(streamlit_url)
-    page.get_by_test_id("stChatInputTextArea").wait_for(timeout=90_000)
+    page = _chat_page(browser, streamlit_url)
     page.get_by_text("对比", exact=True).first.click()
     table = page.locator(".facts table")
     table.wait_for(timeout=30_000)
@@ -291,9 +296,7 @@ def test_an_uploaded_contract_is_answered(browser, own_folder_url: str, tmp_path
         "1. 数据\n1.1 服务期满或协议终止后，晨星云将继续保存您的数据 45 个自然日，逾期删除。\n",
         encoding="utf-8",
     )
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.goto(own_folder_url)
-    page.get_by_test_id("stChatInputTextArea").wait_for(timeout=90_000)
+    page = _chat_page(browser, own_folder_url)
     page.get_by_text("上传合同", exact=True).first.click()
     page.get_by_text("已收录的合同", exact=True).wait_for(timeout=30_000)
     for english in ("Drag and drop", "Browse files", "Choose an option"):  # Chinese labels only
@@ -308,8 +311,4 @@ def test_an_uploaded_contract_is_answered(browser, own_folder_url: str, tmp_path
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "upload.png"), full_page=True)
     page.get_by_text("问答", exact=True).first.click()
-    box = page.get_by_test_id("stChatInputTextArea")
-    box.wait_for(timeout=90_000)
-    box.fill("晨星云服务终止后数据保留多久？")
-    box.press("Enter")
-    page.get_by_text("45 个自然日", exact=False).first.wait_for(timeout=60_000)
+    _ask(page, "晨星云服务终止后数据保留多久？", "45 个自然日")

@@ -94,9 +94,7 @@ async def upload(
         add_contract(config.contracts_dir, checked, data)
     except AlreadyLoaded as exc:
         raise HTTPException(409, str(exc)) from None
-    except UploadError as exc:
-        raise HTTPException(422, str(exc)) from None
-    except ManifestError as exc:
+    except (UploadError, ManifestError) as exc:
         raise HTTPException(422, str(exc)) from None
     found = checked.provider
     try:
