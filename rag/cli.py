@@ -18,6 +18,7 @@ from index.corpus import Corpus, build_corpus
 from index.e5_wheel import ModelError
 from index.load import LoadError
 from index.manifest import IndexLoadError
+from index.milvus_store import MilvusError
 from index.provider_manifest import ManifestError
 from index.store import IndexBusy
 from rag.retrieve import MODES
@@ -326,7 +327,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         first = exc.errors()[0]
         field = "RAG_" + str(first["loc"][0]).upper() if first.get("loc") else "settings"
         print(f"error: invalid setting {field}: {first['msg']}", file=sys.stderr)
-    except (UsageError, LoadError, ManifestError, IndexLoadError, IndexBusy, ModelError, ValueError) as exc:
+    except (
+        UsageError,
+        LoadError,
+        ManifestError,
+        IndexLoadError,
+        IndexBusy,
+        ModelError,
+        MilvusError,
+        ValueError,
+    ) as exc:
         print(f"error: {exc}", file=sys.stderr)
     except BrokenPipeError:
         return 0

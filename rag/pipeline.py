@@ -32,7 +32,7 @@ class Pipeline:
     settings: Settings
     embedder: Embedder
     index: SearchIndex
-    retriever: HybridRetriever
+    retriever: HybridRetriever  # a MilvusRetriever (its subclass) with RAG_BACKEND=milvus
     table: FactTable
     composer: Composer
     built: BuildReport | None = None  # the build made because there was no index, if any
@@ -94,7 +94,7 @@ def build(
 ) -> BuildReport:
     """``rag index``: build or update the index of ``settings.contracts_dir`` (``progress``: a bar on
     stderr, none, or a callable of the embedding batches, as the UI's progress bar)."""
-    return build_index(
+    report = build_index(
         settings.contracts_dir,
         settings.index_dir,
         embedder,
@@ -109,6 +109,11 @@ def build(
         on_wait=lambda message: print(message, file=sys.stderr, flush=True),
         queries=bank_questions()[0],
     )
+    if settings.backend == "milvus":  # the build's search rows into Milvus, the alias switched to them
+        from index.milvus_store import connect, publish
+
+        publish(connect(settings.milvus), settings.milvus, load_index(settings.index_dir, embedder))
+    return report
 
 
 def sentence_vectors(index: SearchIndex) -> Callable[[list[Sentence]], np.ndarray]:
@@ -125,6 +130,25 @@ def sentence_vectors(index: SearchIndex) -> Callable[[list[Sentence]], np.ndarra
         return np.stack(rows) if rows else np.zeros((0, index.vectors.shape[1]), np.float32)
 
     return lookup
+
+
+def retriever_for(settings: Settings, index: SearchIndex, embedder: Embedder) -> HybridRetriever:
+    """The search backend ``settings`` choose over ``index``: FAISS + bm25s here, or Milvus."""
+    if settings.backend == "milvus":
+        from rag.milvus_retrieve import open_milvus_retriever
+
+        if settings.fusion != "rrf":
+            raise ValueError("RAG_BACKEND=milvus fuses with Milvus' RRF ranker; unset RAG_FUSION=weighted")
+        return open_milvus_retriever(
+            index,
+            embedder,
+            settings.milvus,
+            rrf_k=settings.rrf_k,
+            engine_fusion=settings.milvus_fusion == "engine",
+        )
+    return HybridRetriever(
+        index, embedder, fusion=settings.fusion, rrf_k=settings.rrf_k, weight=settings.fusion_weight
+    )
 
 
 def composer_for(index: SearchIndex, retriever: HybridRetriever, table: FactTable) -> Composer:
@@ -175,9 +199,7 @@ def open_pipeline(
         report = build(settings, embedder, progress=progress)  # incremental: only what changed
     index = load_index(settings.index_dir, embedder)
     set_search_threads(settings.search_threads)
-    retriever = HybridRetriever(
-        index, embedder, fusion=settings.fusion, rrf_k=settings.rrf_k, weight=settings.fusion_weight
-    )
+    retriever = retriever_for(settings, index, embedder)
     table = build_table(index.clauses, index.documents, index.providers, vectors=sentence_vectors(index))
     return Pipeline(
         settings, embedder, index, retriever, table, composer_for(index, retriever, table), report

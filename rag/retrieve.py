@@ -298,16 +298,8 @@ class HybridRetriever:
         return self._query_vector(self._queries(question, providers)[2])
 
     def _search(self, question: str, k: int, providers: Collection[str] | None, mode: Mode) -> list[Hit]:
-        if mode not in MODES:
-            raise ValueError(f"unknown search mode {mode!r}; valid: {', '.join(MODES)}")
-        if k < 1:
-            raise ValueError(f"k must be at least 1, got {k}")
+        n, tokens, dense_query = self._prepare(question, k, providers, mode)
         mask = self._mask(providers)
-        n = max(self.candidates, k)
-        query, expansion, dense_query = self._queries(question, providers)
-        tokenizer = self.index.tokenizer
-        tokens = tokenizer.tokenize(query)
-        tokens += [t for t in tokenizer.tokenize(" ".join(expansion)) if t not in tokens]
         query_vec = None
         ranked: dict[str, dict[int, float]] = {}
         if mode in ("dense", "hybrid"):
@@ -316,6 +308,32 @@ class HybridRetriever:
         if mode in ("bm25", "hybrid"):
             ranked["bm25"] = self._bm25(tokens, mask, n)
         fused = self._fusers[self.fusion](ranked) if mode == "hybrid" else ranked[mode]
+        return self._hits(fused, k, query_vec, tokens, ranked)
+
+    def _prepare(
+        self, question: str, k: int, providers: Collection[str] | None, mode: Mode
+    ) -> tuple[int, list[str], str]:
+        """Checked arguments: the candidate count, the question's BM25 tokens (its everyday-word expansion
+        included) and the text the dense search embeds."""
+        if mode not in MODES:
+            raise ValueError(f"unknown search mode {mode!r}; valid: {', '.join(MODES)}")
+        if k < 1:
+            raise ValueError(f"k must be at least 1, got {k}")
+        query, expansion, dense_query = self._queries(question, providers)
+        tokenizer = self.index.tokenizer
+        tokens = tokenizer.tokenize(query)
+        tokens += [t for t in tokenizer.tokenize(" ".join(expansion)) if t not in tokens]
+        return max(self.candidates, k), tokens, dense_query
+
+    def _hits(
+        self,
+        fused: dict[int, float],
+        k: int,
+        query_vec: np.ndarray | None,
+        tokens: list[str],
+        ranked: dict[str, dict[int, float]],
+    ) -> list[Hit]:
+        """The ``k`` best rows of ``fused`` (ties by row) as hits: best span, each method's score."""
         order = sorted(fused, key=lambda r: (-fused[r], r))[:k]
         return [
             Hit(

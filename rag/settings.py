@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from index.milvus_store import MilvusConfig
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_CONTRACTS = PROJECT_ROOT / "data" / "contracts"
@@ -67,6 +70,29 @@ class Settings(BaseSettings):
     )
     fusion_weight: float = Field(default=0.5, ge=0.0, le=1.0, description="Dense share for weighted fusion.")
     rrf_k: int = Field(default=60, ge=1, description="Reciprocal-rank-fusion constant.")
+    backend: Literal["local", "milvus"] = Field(
+        default="local",
+        description="Where the search runs: 'local' is FAISS + bm25s in the index folder; 'milvus' copies "
+        "each build's search rows into Milvus and searches there (records stay in the index folder).",
+    )
+    milvus_uri: str = Field(
+        default="",
+        description="Milvus to use with RAG_BACKEND=milvus: a file path ending in .db runs Milvus Lite in "
+        "this process; http://host:19530 reaches a Milvus server. Empty: <RAG_INDEX_DIR>/milvus.db.",
+    )
+    milvus_token: str = Field(default="", description="Milvus token ('user:password' or an API key).")
+    milvus_collection: str = Field(
+        default="contract_rag",
+        pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,200}$",
+        description="Alias of the current build's collection (each build gets <alias>_<build id>).",
+    )
+    milvus_fusion: Literal["clause", "engine"] = Field(
+        default="clause",
+        description="'clause': Milvus searches each method grouped by clause and the ranks are fused per "
+        "clause as locally (same hits as the local backend); 'engine': one hybrid_search with Milvus' "
+        "RRFRanker over rows (fewer round trips, slightly different ranks).",
+    )
+    milvus_timeout: float = Field(default=10.0, gt=0.0, description="Seconds to wait for Milvus to answer.")
     index_kind: Literal["auto", "flat", "hnsw"] = Field(
         default="auto", description="FAISS index: exact, HNSW, or chosen by size (auto)."
     )
@@ -81,6 +107,14 @@ class Settings(BaseSettings):
     reload_check_seconds: float = Field(
         default=2.0, ge=0.0, description="How often the API looks for a rebuilt index to swap in."
     )
+
+    @property
+    def milvus(self) -> MilvusConfig:
+        """The Milvus connection settings (the default URI is a Milvus Lite file in the index folder)."""
+        from index.milvus_store import MilvusConfig
+
+        uri = self.milvus_uri or str(self.index_dir / "milvus.db")
+        return MilvusConfig(uri, self.milvus_token, self.milvus_collection, self.milvus_timeout)
 
     @field_validator("contracts_dir", "index_dir", "model_cache_dir")
     @classmethod
