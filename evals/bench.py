@@ -15,6 +15,8 @@ sentence-transformers on torch (``bundled:e5-small-torch``): cold start of a pro
 and its RSS, warm single-query latency, and indexing throughput on the bundled contracts (batches as
 ``rag index`` makes them).
 
+Then the Milvus backend beside FAISS + bm25s on the same builds (``evals/bench_milvus.py``).
+
 Absolute times drift on shared machines; ratios against the peers measured in the same run do not.
 Prints a table and writes ``build/bench/bench.json``.
 """
@@ -480,6 +482,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=1,
         help="1: repeat warm search with a neighbour burning a core (0 to skip)",
     )
+    parser.add_argument(
+        "--milvus", type=int, default=1, help="1: the Milvus backend beside FAISS + bm25s (0 to skip)"
+    )
     parser.add_argument("--probe-encoder", help=argparse.SUPPRESS)  # internal: one encoder's warm probe
     args = parser.parse_args(argv)
     if args.probe_encoder:
@@ -515,6 +520,18 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"search at {s['clauses']} clauses ({kind}), query embedding excluded",
                 s["latency_excluding_query_embedding"],
             )
+    if args.milvus:
+        from evals import bench_milvus
+
+        result["milvus_bundled"] = bench_milvus.bench_bundled(settings, args.repeats)
+        bench_milvus.print_milvus(
+            "Milvus, bundled corpus (query embedding included)", result["milvus_bundled"]
+        )
+        if args.synthetic:
+            result["milvus_synthetic"] = bench_milvus.bench_synthetic(settings, args.synthetic, args.repeats)
+            n = result["milvus_synthetic"]["clauses"]
+            print_milvus_title = f"Milvus, {n} synthetic clauses (query embedding excluded)"
+            bench_milvus.print_milvus(print_milvus_title, result["milvus_synthetic"])
     if args.noisy:
         result["noisy"] = bench_noisy(settings, args.repeats)
         print_table(

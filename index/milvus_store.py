@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator, Mapping, Sequence
+import time
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +41,7 @@ VARCHAR = 1_024
 #: A row without a single token still needs a non-empty sparse vector; key 0 is never a query token.
 NO_TOKENS = {0: 1.0}
 HNSW = {"M": 32, "efConstruction": 80}
+MIN_VERSION = (2, 4)  # sparse vectors, grouping search and hybrid_search (Milvus Lite 3.x reports its own)
 
 
 class MilvusError(RuntimeError):
@@ -70,20 +72,50 @@ def connect(config: MilvusConfig) -> MilvusClient:
     logging.getLogger("pymilvus").setLevel(logging.CRITICAL)  # errors reach the user as one line, below
     if config.embedded and not config.uri.endswith(".db"):
         raise MilvusError(f"RAG_MILVUS_URI {config.uri!r}: a Milvus Lite file must end in .db")
-    try:
+
+    def open_client() -> tuple[MilvusClient, str]:
         client = MilvusClient(uri=config.uri, token=config.token, timeout=config.timeout)
         client.list_collections()  # a server that accepts the connection but not the token fails here
+        return client, str(client.get_server_version())
+
+    try:
+        try:
+            client, version = open_client()
+        except MilvusException:  # pymilvus' shared channel can be stale after a long idle: one retry
+            client, version = open_client()
     except MilvusException as exc:
+        if config.embedded:  # Milvus Lite opens its file in one process only
+            raise MilvusError(
+                f"cannot open the Milvus Lite file {config.uri} ({exc.message}): another process may have it "
+                "open (one process per file; share a Milvus server via RAG_MILVUS_URI=http://host:19530)"
+            ) from None
         raise MilvusError(explain(exc, config)) from None
+    found = re.match(r"^v?(\d+)\.(\d+)", version)
+    if found and (int(found[1]), int(found[2])) < MIN_VERSION:
+        raise MilvusError(
+            f"Milvus at {config.uri} is {version}; the milvus backend needs Milvus 2.4 or newer "
+            "(sparse vectors, grouping search, hybrid_search)"
+        )
     return client
 
 
-def explain(exc: Exception, config: MilvusConfig) -> str:
+def explain(exc: BaseException, config: MilvusConfig) -> str:
     """One line for a Milvus failure: unreachable, refused token, or the server's own message."""
     message = str(getattr(exc, "message", "") or exc)
-    low = message.lower()
-    if "auth" in low or "token" in low or "credential" in low or "password" in low:
-        return f"Milvus at {config.uri} refused the credentials (RAG_MILVUS_TOKEN): {message}"
+    causes: list[
+        str
+    ] = []  # pymilvus wraps the gRPC error that says why (UNAUTHENTICATED: auth check failure …)
+    cause: BaseException | None = exc
+    while cause is not None and len(causes) < 5:
+        details = getattr(cause, "details", None)
+        causes.append(
+            f"{getattr(cause, 'code', lambda: '')()} {details()}" if callable(details) else str(cause)
+        )
+        cause = cause.__cause__ or cause.__context__
+    low = " ".join(causes).lower()
+    if "unauthenticated" in low or "auth check" in low or "credential" in low or "password" in low:
+        why = next((c for c in causes if "auth" in c.lower()), message).strip()
+        return f"Milvus at {config.uri} refused the credentials (RAG_MILVUS_TOKEN): {why}"
     if "fail connecting" in low or "unavailable" in low or "deadline" in low or "timeout" in low:
         return f"Milvus is unreachable at {config.uri} (RAG_MILVUS_URI): {message}"
     return f"Milvus at {config.uri}: {message}"
@@ -228,8 +260,9 @@ def _create(client: MilvusClient, name: str, index: SearchIndex, properties: dic
     else:
         params.add_index("dense", index_type="FLAT", metric_type="IP")
     params.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="IP")
-    params.add_index("provider", index_type="INVERTED")
-    client.create_collection(name, schema=schema, index_params=params, properties=properties)
+    client.create_collection(name, schema=schema, properties=properties)
+    # pymilvus polls a synchronous index build every 0.5 s; loading the collection waits for it instead
+    client.create_index(name, params, sync=False)
 
 
 def properties_of(client: MilvusClient, name: str) -> dict[str, str]:
@@ -254,7 +287,7 @@ def publish(client: MilvusClient, config: MilvusConfig, index: SearchIndex) -> s
         if found.get("rag.complete") != "yes" or mismatch(found, wanted, name):  # a killed run's half
             client.drop_collection(name)
     if not client.has_collection(name):
-        _create(client, name, index, {**wanted, "rag.complete": "no"})
+        _create(client, name, index, {**wanted, "rag.complete": "no", "rag.published": str(time.time_ns())})
         batch: list[dict[str, Any]] = []
         for row in search_rows(index):
             batch.append(row)
@@ -271,12 +304,18 @@ def publish(client: MilvusClient, config: MilvusConfig, index: SearchIndex) -> s
         client.create_alias(name, config.collection)
     elif previous != name:
         client.alter_alias(name, config.collection)  # atomic: a reader sees the old build or the new
-    _drop_stale(client, config, keep=(name, previous))
+    _drop_stale(client, config, name)
     return name
 
 
-def _drop_stale(client: MilvusClient, config: MilvusConfig, keep: Sequence[str | None]) -> None:
+def _drop_stale(client: MilvusClient, config: MilvusConfig, current: str) -> None:
+    """Drop this alias' collections published before the one before ``current``, as local builds are: a
+    reader still on the previous build keeps working; one published later is left alone."""
     prefix = collection_name(config, "")
-    for other in client.list_collections():
-        if other.startswith(prefix) and other not in keep:
-            client.drop_collection(other)
+    published = {}
+    for name in client.list_collections():
+        if name.startswith(prefix):
+            published[name] = int(properties_of(client, name).get("rag.published", "0") or 0)
+    ours = sorted(published, key=lambda name: (published[name], name))
+    for other in ours[: max(ours.index(current) - 1, 0)] if current in ours else ():
+        client.drop_collection(other)

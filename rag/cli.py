@@ -74,6 +74,12 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     report = build(settings, embedder_for(settings), force=args.force, progress=not args.quiet)
     for error in report.errors:
         print(f"warning: skipped {error}", file=sys.stderr)
+    if settings.backend == "milvus":
+        from index.milvus_store import collection_name
+
+        milvus = settings.milvus
+        name = collection_name(milvus, report.build_dir.name)
+        print(f"Milvus at {milvus.uri}: alias {milvus.collection} -> collection {name}")
     if report.up_to_date:
         print(
             f"index is up to date: {report.documents} documents, {report.clauses} clauses "

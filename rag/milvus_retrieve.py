@@ -157,8 +157,12 @@ class MilvusRetriever(HybridRetriever):
         return {int(h["entity"]["owner"]): float(h["distance"]) for h in result[0]}
 
     def _call(self, method: Any, *args: Any, **kwargs: Any) -> Any:
+        """A search call; retried once (a channel idle for long can fail its first call), then one line."""
         try:
-            return method(*args, **kwargs)
+            try:
+                return method(*args, **kwargs)
+            except Exception:
+                return method(*args, **kwargs)
         except Exception as exc:  # pymilvus raises MilvusException and grpc errors: one line for the user
             raise MilvusError(explain(exc, self.config)) from None
 

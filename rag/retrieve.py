@@ -143,6 +143,10 @@ class HybridRetriever:
             "weighted": self._weighted,
         }
 
+    def problem(self) -> str | None:
+        """Why searches cannot run now (None: they can; a backend on another machine may say more)."""
+        return None
+
     def clear_query_cache(self) -> None:
         """Forget the cached query vectors and searches (a benchmark timing first-time queries)."""
         with self._query_lock:
@@ -223,7 +227,7 @@ class HybridRetriever:
     def _rrf(self, ranked: dict[str, dict[int, float]]) -> dict[int, float]:
         fused: dict[int, float] = {}
         for scores in ranked.values():
-            for rank, row in enumerate(sorted(scores, key=lambda r: -scores[r]), start=1):
+            for rank, row in enumerate(sorted(scores, key=lambda r: (-scores[r], r)), start=1):  # ties by row
                 fused[row] = fused.get(row, 0.0) + 1.0 / (self.rrf_k + rank)
         return fused
 

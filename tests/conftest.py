@@ -9,6 +9,7 @@ import pytest
 
 from index.corpus import Corpus, build_corpus
 from rag.settings import BUNDLED_CONTRACTS
+from tests.samples import BACKENDS, retriever_over
 
 BUNDLED_IDS = (
     "000_9e585a3fd0b47425.txt",
@@ -49,26 +50,30 @@ def hashing_index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return index_dir
 
 
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    """The search backend a retrieval or answer test runs against: every such test runs on both."""
+    return str(request.param)
+
+
 @pytest.fixture(scope="session")
-def hashing_retriever(hashing_index_dir: Path):  # type: ignore[no-untyped-def]
+def hashing_retriever(hashing_index_dir: Path, backend: str):  # type: ignore[no-untyped-def]
     from index.embed import HashingEmbedder
     from index.store import load_index
-    from rag.retrieve import HybridRetriever
 
     embedder = HashingEmbedder()
-    return HybridRetriever(load_index(hashing_index_dir, embedder), embedder)
+    return retriever_over(backend, load_index(hashing_index_dir, embedder), embedder)
 
 
 @pytest.fixture(scope="module")
-def bundled_composer(hashing_index_dir: Path):  # type: ignore[no-untyped-def]
+def bundled_composer(hashing_index_dir: Path, backend: str):  # type: ignore[no-untyped-def]
     """The composer over the bundled contracts with the hashing embedder (one per test module)."""
     from index.embed import HashingEmbedder
     from index.store import load_index
     from rag.facts import build_table
     from rag.pipeline import composer_for
-    from rag.retrieve import HybridRetriever
 
     embedder = HashingEmbedder()
     index = load_index(hashing_index_dir, embedder)
-    retriever = HybridRetriever(index, embedder)
+    retriever = retriever_over(backend, index, embedder)
     return composer_for(index, retriever, build_table(index.clauses, index.documents, index.providers))

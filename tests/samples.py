@@ -2,12 +2,41 @@
 
 from __future__ import annotations
 
+import tempfile
 import threading
+import uuid
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from core.protocols import Embedder
 from index.embed import HashingEmbedder
+from index.milvus_store import MilvusConfig
+from index.structures import SearchIndex
+from rag.retrieve import HybridRetriever
+
+#: The search backends every retrieval and answer test runs against (``backend`` fixture).
+BACKENDS = ("local", "milvus")
+_MILVUS_DIR: list[Path] = []
+
+
+def milvus_config(alias: str | None = None) -> MilvusConfig:
+    """A collection alias of its own in the test session's one Milvus Lite file (Milvus Lite serves a file
+    from one process: every test of the session shares it, each under a fresh alias)."""
+    if not _MILVUS_DIR:
+        _MILVUS_DIR.append(Path(tempfile.mkdtemp(prefix="rag-milvus-")))
+    return MilvusConfig(str(_MILVUS_DIR[0] / "tests.db"), collection=alias or f"t_{uuid.uuid4().hex[:12]}")
+
+
+def retriever_over(backend: str, index: SearchIndex, embedder: Embedder, **kwargs: Any) -> HybridRetriever:
+    """The retriever of ``backend`` over ``index``: FAISS + bm25s, or the build published to Milvus Lite."""
+    if backend == "milvus":
+        from rag.milvus_retrieve import open_milvus_retriever
+
+        return open_milvus_retriever(index, embedder, milvus_config(), **kwargs)
+    return HybridRetriever(index, embedder, **kwargs)
 
 STARRY = (
     "星河云服务协议\n本协议是杭州星河数据科技有限公司（以下简称“星河云”）与您订立的协议。\n"

@@ -19,6 +19,7 @@ from rag.facts import build_table
 from rag.pipeline import composer_for as make_composer
 from rag.retrieve import HybridRetriever
 from rag.settings import BUNDLED_CONTRACTS
+from tests.samples import retriever_over
 from rag.understand import analyze, normalise
 
 STARRY_HEAD = "星河云服务协议\n本协议是杭州星河数据科技有限公司（以下简称“星河云”）与您订立的协议。\n"
@@ -30,21 +31,30 @@ STARRY = (
 )
 
 
-def composer_for(folder: Path, index_dir: Path) -> Composer:
+#: The backend this test runs against (set per test by ``_every_backend``: each runs on both).
+SEARCH = {"backend": "local"}
+
+
+@pytest.fixture(autouse=True)
+def _every_backend(backend: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(SEARCH, "backend", backend)
+
+
+def composer_for(folder: Path, index_dir: Path, backend: str | None = None) -> Composer:
     embedder = HashingEmbedder()
     build_index(folder, index_dir, embedder)
     index = load_index(index_dir, embedder)
-    retriever = HybridRetriever(index, embedder)
+    retriever = retriever_over(backend or SEARCH["backend"], index, embedder)
     return make_composer(index, retriever, build_table(index.clauses, index.documents, index.providers))
 
 
 @pytest.fixture(scope="module")
-def extended_composer(tmp_path_factory: pytest.TempPathFactory) -> Composer:
+def extended_composer(tmp_path_factory: pytest.TempPathFactory, backend: str) -> Composer:
     folder = tmp_path_factory.mktemp("contracts")
     for path in BUNDLED_CONTRACTS.iterdir():
         shutil.copy(path, folder)
     (folder / "星河.txt").write_text(STARRY, encoding="utf-8")
-    return composer_for(folder, tmp_path_factory.mktemp("index"))
+    return composer_for(folder, tmp_path_factory.mktemp("index"), backend)
 
 
 def check_citations(answer: Answer, composer: Composer) -> None:

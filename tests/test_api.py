@@ -32,7 +32,7 @@ def client(settings: Settings) -> Iterator[TestClient]:
 
 
 def test_health_and_readiness(client: TestClient) -> None:
-    assert client.get("/healthz").json() == {"status": "ok", "build": None, "clauses": None}
+    assert client.get("/healthz").json() == {"status": "ok", "build": None, "clauses": None, "reason": None}
     ready = client.get("/readyz").json()
     assert ready["status"] == "ready" and ready["clauses"] == 371 and ready["build"].startswith("builds/")
 

@@ -29,6 +29,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
+from index.milvus_store import MilvusError
 from rag.api.deps import key_accepted
 from rag.api.holder import NotReady
 
@@ -317,4 +318,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _invalid)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(NotReady, _not_ready)
+    app.add_exception_handler(MilvusError, _not_ready)  # the search backend went away: 503 saying so
     app.add_exception_handler(Exception, _crashed)

@@ -155,6 +155,7 @@ class Status(BaseModel):
     status: str
     build: str | None = None
     clauses: int | None = None
+    reason: str | None = None  # why the service is not ready (the search backend unreachable, …)
 
 
 class UploadedOut(BaseModel):

@@ -15,10 +15,18 @@ def healthz() -> Status:
     return Status(status="ok")
 
 
-@router.get("/readyz", response_model=Status, responses={503: {"description": "not loaded"}})
+@router.get(
+    "/readyz",
+    response_model=Status,
+    responses={503: {"description": "not loaded, or the search backend is unavailable"}},
+)
 def readyz(request: Request) -> Status | JSONResponse:
-    """The index is loaded and requests can be answered."""
+    """The index is loaded and requests can be answered (with RAG_BACKEND=milvus: Milvus answers too)."""
     holder: PipelineHolder = request.app.state.holder
     if not holder.ready:
         return JSONResponse(status_code=503, content={"status": "loading"})
-    return Status(status="ready", build=holder.build, clauses=len(holder.get().index.clauses))
+    pipeline = holder.get()
+    problem = pipeline.retriever.problem()
+    if problem:
+        return JSONResponse(status_code=503, content={"status": "unavailable", "reason": problem})
+    return Status(status="ready", build=holder.build, clauses=len(pipeline.index.clauses))
