@@ -38,6 +38,7 @@ def retriever_over(backend: str, index: SearchIndex, embedder: Embedder, **kwarg
         return open_milvus_retriever(index, embedder, milvus_config(), **kwargs)
     return HybridRetriever(index, embedder, **kwargs)
 
+
 STARRY = (
     "星河云服务协议\n本协议是杭州星河数据科技有限公司（以下简称“星河云”）与您订立的协议。\n"
     "一、 数据\n1. 服务终止后，星河云将保留您的数据 90 个自然日。逾期删除。\n"

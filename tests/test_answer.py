@@ -17,10 +17,9 @@ from index.store import build_index, load_index
 from rag.answer import Composer
 from rag.facts import build_table
 from rag.pipeline import composer_for as make_composer
-from rag.retrieve import HybridRetriever
 from rag.settings import BUNDLED_CONTRACTS
-from tests.samples import retriever_over
 from rag.understand import analyze, normalise
+from tests.samples import retriever_over
 
 STARRY_HEAD = "星河云服务协议\n本协议是杭州星河数据科技有限公司（以下简称“星河云”）与您订立的协议。\n"
 LUMEN_HEAD = "流明云服务协议\n本协议是杭州流明数据科技有限公司（以下简称“流明云”）与您订立的协议。\n"
