@@ -73,8 +73,17 @@ def connect(config: MilvusConfig) -> MilvusClient:
     if config.embedded and not config.uri.endswith(".db"):
         raise MilvusError(f"RAG_MILVUS_URI {config.uri!r}: a Milvus Lite file must end in .db")
 
+    # Milvus Lite's in-process gRPC server keeps gRPC's default ping policy and answers pymilvus' idle
+    # keepalive pings (every 10 s) with GOAWAY "too_many_pings": the channel in the same process needs none.
+    options = {"grpc.keepalive_time_ms": 300_000, "grpc.keepalive_permit_without_calls": False}
+
     def open_client() -> tuple[MilvusClient, str]:
-        client = MilvusClient(uri=config.uri, token=config.token, timeout=config.timeout)
+        client = MilvusClient(
+            uri=config.uri,
+            token=config.token,
+            timeout=config.timeout,
+            grpc_options=options if config.embedded else {},
+        )
         client.list_collections()  # a server that accepts the connection but not the token fails here
         return client, str(client.get_server_version())
 
@@ -102,15 +111,15 @@ def connect(config: MilvusConfig) -> MilvusClient:
 def explain(exc: BaseException, config: MilvusConfig) -> str:
     """One line for a Milvus failure: unreachable, refused token, or the server's own message."""
     message = str(getattr(exc, "message", "") or exc)
-    causes: list[
-        str
-    ] = []  # pymilvus wraps the gRPC error that says why (UNAUTHENTICATED: auth check failure …)
+    # pymilvus wraps the gRPC error that says why (StatusCode.UNAUTHENTICATED auth check failure …)
+    causes: list[str] = []
     cause: BaseException | None = exc
     while cause is not None and len(causes) < 5:
-        details = getattr(cause, "details", None)
-        causes.append(
-            f"{getattr(cause, 'code', lambda: '')()} {details()}" if callable(details) else str(cause)
-        )
+        details, code = getattr(cause, "details", None), getattr(cause, "code", None)
+        if callable(details):
+            causes.append(f"{code() if callable(code) else ''} {details()}")
+        else:
+            causes.append(str(cause))
         cause = cause.__cause__ or cause.__context__
     low = " ".join(causes).lower()
     if "unauthenticated" in low or "auth check" in low or "credential" in low or "password" in low:

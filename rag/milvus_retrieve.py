@@ -77,6 +77,7 @@ class MilvusRetriever(HybridRetriever):
         self.config = config
         self.engine_fusion = engine_fusion
         self._keys = vocabulary(index)
+        self._wanted = build_properties(index)  # what the collection must record (checked by problem())
 
     def problem(self) -> str | None:
         """Why searches cannot run now (Milvus unreachable, the collection gone), None when they can."""
@@ -84,7 +85,7 @@ class MilvusRetriever(HybridRetriever):
             found = properties_of(self.client, self.collection)
         except Exception as exc:  # any client failure is reported, not raised: /readyz says it
             return explain(exc, self.config)
-        return mismatch(found, build_properties(self.index), self.collection)
+        return mismatch(found, self._wanted, self.collection)
 
     def _search(self, question: str, k: int, providers: Collection[str] | None, mode: Mode) -> list[Hit]:
         n, tokens, dense_query = self._prepare(question, k, providers, mode)
