@@ -59,7 +59,7 @@ eval: $(STAMP) ## measure retrieval and answers with baselines; fails on a regre
 	$(BIN)/python -m evals.paraphrase
 	$(BIN)/python -m evals.question_topics
 
-bench: $(STAMP) ## build, search, ask and load benchmarks with peers (about 12 minutes)
+bench: $(STAMP) ## build, search, ask, load and Milvus benchmarks with peers (about 22 minutes)
 	$(BIN)/python -m evals.bench
 
 clean: ## remove the virtualenv, caches and built indexes

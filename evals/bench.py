@@ -525,7 +525,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         result["milvus_bundled"] = bench_milvus.bench_bundled(settings, args.repeats)
         bench_milvus.print_milvus(
-            "Milvus, bundled corpus (query embedding included)", result["milvus_bundled"]
+            "Milvus, bundled corpus (query vectors cached: the search alone)", result["milvus_bundled"]
         )
         if args.synthetic:
             result["milvus_synthetic"] = bench_milvus.bench_synthetic(settings, args.synthetic, args.repeats)
