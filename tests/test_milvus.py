@@ -278,3 +278,18 @@ def test_a_milvus_server_over_the_network_gives_the_local_hits(
     local = HybridRetriever(index, embedder, search_cache=0)
     provider = sorted(p.name for p in index.providers.values())[-1]
     _same_hits(local, milvus, _questions(10), provider)
+
+
+def test_settings_choose_the_fusion_and_refuse_weighted_fusion_on_milvus(hashing_index_dir: Path) -> None:
+    from rag.pipeline import retriever_for
+
+    embedder = HashingEmbedder()
+    index = load_index(hashing_index_dir, embedder)
+    config = milvus_config()
+    base = {"backend": "milvus", "milvus_uri": config.uri, "milvus_collection": config.collection}
+    engine = retriever_for(Settings(**base, milvus_fusion="engine"), index, embedder)
+    assert isinstance(engine, MilvusRetriever) and engine.engine_fusion
+    assert not retriever_for(Settings(**base), index, embedder).engine_fusion  # type: ignore[attr-defined]
+    with pytest.raises(ValueError, match="RAG_FUSION=weighted"):
+        retriever_for(Settings(**base, fusion="weighted"), index, embedder)
+    assert type(retriever_for(Settings(), index, embedder)) is HybridRetriever
