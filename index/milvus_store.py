@@ -69,7 +69,8 @@ def connect(config: MilvusConfig) -> MilvusClient:
         from pymilvus.exceptions import MilvusException
     except ImportError:  # pragma: no cover - pymilvus is a dependency
         raise MilvusError("RAG_BACKEND=milvus needs the pymilvus package: pip install pymilvus") from None
-    logging.getLogger("pymilvus").setLevel(logging.CRITICAL)  # errors reach the user as one line, below
+    for name in ("pymilvus", "milvus_lite"):  # their tracebacks reach the user as one line, below
+        logging.getLogger(name).setLevel(logging.CRITICAL)
     if config.embedded and not config.uri.endswith(".db"):
         raise MilvusError(f"RAG_MILVUS_URI {config.uri!r}: a Milvus Lite file must end in .db")
 

@@ -110,9 +110,15 @@ def build(
         queries=bank_questions()[0],
     )
     if settings.backend == "milvus":  # the build's search rows into Milvus, the alias switched to them
-        from index.milvus_store import connect, publish
+        from index.milvus_store import MilvusError, connect, publish
 
-        publish(connect(settings.milvus), settings.milvus, load_index(settings.index_dir, embedder))
+        try:
+            publish(connect(settings.milvus), settings.milvus, load_index(settings.index_dir, embedder))
+        except MilvusError as exc:
+            raise MilvusError(
+                f"{exc}. The index in {settings.index_dir} is built; a process that reaches Milvus publishes "
+                "it when it loads it"
+            ) from None
     return report
 
 
