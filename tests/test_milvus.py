@@ -8,6 +8,7 @@ backends through the ``backend`` fixture; these are the Milvus-only checks.)
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -293,3 +294,32 @@ def test_settings_choose_the_fusion_and_refuse_weighted_fusion_on_milvus(hashing
     with pytest.raises(ValueError, match="RAG_FUSION=weighted"):
         retriever_for(Settings(**base, fusion="weighted"), index, embedder)
     assert type(retriever_for(Settings(), index, embedder)) is HybridRetriever
+
+
+def test_a_milvus_lite_file_held_by_another_process_is_one_line(folder: Path, tmp_path: Path) -> None:
+    holder_script = (
+        "import sys, time\nfrom pymilvus import MilvusClient\n"
+        "MilvusClient(sys.argv[1]).list_collections()\nprint('open', flush=True)\ntime.sleep(60)\n"
+    )
+    uri = str(tmp_path / "held.db")
+    holder = subprocess.Popen([sys.executable, "-c", holder_script, uri], stdout=subprocess.PIPE)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == b"open"
+        env = {
+            **os.environ,
+            "RAG_BACKEND": "milvus",
+            "RAG_MILVUS_URI": uri,
+            "RAG_CONTRACTS_DIR": str(folder),
+            "RAG_INDEX_DIR": str(tmp_path / "index"),
+            "RAG_EMBED_MODEL": "hashing",
+        }
+        done = subprocess.run(
+            [sys.executable, "-m", "rag.cli", "index", "--quiet"], env=env, capture_output=True, text=True
+        )
+    finally:
+        holder.kill()
+        holder.wait()
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith(f"error: cannot open the Milvus Lite file {uri}")
+    assert "is built" in lines[0]
