@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from core.records import Clause
 from index.manifest import FORMAT_VERSION
 from index.structures import SearchIndex
 
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
     from pymilvus import MilvusClient
 
 BATCH = 2_000  # rows per insert call
-VARCHAR = 1_024
+VARCHAR = 4_096  # bytes of UTF-8
 #: A row without a single token still needs a non-empty sparse vector; key 0 is never a query token.
 NO_TOKENS = {0: 1.0}
 HNSW = {"M": 32, "efConstruction": 80}
@@ -204,51 +205,44 @@ def sparse_rows(bm25: Any, keys: Mapping[str, int], count: int) -> list[dict[int
     return rows
 
 
-def search_rows(index: SearchIndex, *, with_vectors: bool = True) -> Iterator[dict[str, Any]]:
+def search_rows(index: SearchIndex) -> Iterator[dict[str, Any]]:
     """The rows a collection holds: every searchable clause, then every sentence row of one."""
-    keys = vocabulary(index) if with_vectors else {}
+    keys = vocabulary(index)
     n = len(index.clauses)
-    clause_sparse = sparse_rows(index.bm25, keys, n) if with_vectors else []
-    sentence_sparse = (
-        sparse_rows(index.sentence_bm25, keys, len(index.sentence_owner)) if with_vectors else []
-    )
+    clause_sparse = sparse_rows(index.bm25, keys, n)
+    sentence_sparse = sparse_rows(index.sentence_bm25, keys, len(index.sentence_owner))
     for row, clause in enumerate(index.clauses):
-        if clause.kind == "title":
-            continue
-        yield _row(
-            row, row, clause.doc_id, clause.provider, clause.clause_id, clause.start, clause.end, "clause"
-        ) | (
-            {"dense": index.vectors[row].tolist(), "sparse": clause_sparse[row] or NO_TOKENS}
-            if with_vectors
-            else {}
-        )
+        if clause.kind != "title":
+            yield _row(row, row, clause, clause.start, clause.end, "clause") | {
+                "dense": index.vectors[row].tolist(),
+                "sparse": clause_sparse[row] or NO_TOKENS,
+            }
     for i, (owner, position) in enumerate(index.sentence_owner.tolist()):
         clause = index.clauses[owner]
-        if clause.kind == "title":
-            continue
-        span = clause.sentences[position]
-        yield _row(
-            n + i, owner, clause.doc_id, clause.provider, clause.clause_id, span.start, span.end, "sentence"
-        ) | (
-            {"dense": index.sentence_vectors[i].tolist(), "sparse": sentence_sparse[i] or NO_TOKENS}
-            if with_vectors
-            else {}
-        )
+        if clause.kind != "title":
+            span = clause.sentences[position]
+            yield _row(n + i, owner, clause, span.start, span.end, "sentence") | {
+                "dense": index.sentence_vectors[i].tolist(),
+                "sparse": sentence_sparse[i] or NO_TOKENS,
+            }
 
 
-def _row(
-    row: int, owner: int, doc_id: str, provider: str, clause_id: str, start: int, end: int, kind: str
-) -> dict[str, Any]:
+def _row(row: int, owner: int, clause: Clause, start: int, end: int, kind: str) -> dict[str, Any]:
     return {
         "id": row,
         "owner": owner,
-        "doc_id": doc_id[:VARCHAR],
-        "provider": provider[:VARCHAR],
-        "clause_id": clause_id[:VARCHAR],
+        "doc_id": _clip(clause.doc_id),
+        "provider": _clip(clause.provider),
+        "clause_id": _clip(clause.clause_id),
         "start_offset": start,
         "end_offset": end,
         "kind": kind,
     }
+
+
+def _clip(text: str) -> str:
+    """``text`` within a VARCHAR field's limit in UTF-8 bytes (a pathological clause id, never a name)."""
+    return text.encode("utf-8")[:VARCHAR].decode("utf-8", errors="ignore")
 
 
 def _create(client: MilvusClient, name: str, index: SearchIndex, properties: dict[str, str]) -> None:
