@@ -237,21 +237,23 @@ def test_the_widget_at_390px_shows_progress_scrolls_to_each_answer_and_opened_cl
     """A phone-sized widget: while an answer is on its way a loading line shows; each new answer is scrolled
     into the log's view from its first line, an opened clause too; citation markers are ≥ 24 px targets."""
     page = browser.new_page(viewport={"width": 390, "height": 700})
-
-    def slow(route):  # type: ignore[no-untyped-def]
-        time.sleep(0.8)  # long enough to see the loading line
-        route.continue_()
-
-    page.route("**/v1/ask", slow)
     page.goto(f"{api_url}/widget")
+    # Count loading lines as the page shows them (a fast answer can replace one before a poll sees it; the
+    # test used to hold each request in a route handler, which also held Playwright's own event loop).
+    page.evaluate(
+        """() => { window.loadingShown = 0; new MutationObserver(records => { for (const r of records)
+             for (const n of r.addedNodes) if (n.nodeType === 1 && n.matches('.msg.loading')
+               && n.offsetParent !== null && n.textContent.trim()) window.loadingShown++; })
+           .observe(document.getElementById('log'), {childList: true, subtree: true}); }"""
+    )
     log = page.locator("#log")
     for n, question in enumerate(
         [QUESTION, "西部数码逾期付款怎么收滞纳金？", "合同纠纷一般去哪里打官司？"], 1
     ):
         page.fill("#q", question)
         page.press("#q", "Enter")
-        page.locator(".msg.loading").wait_for(state="visible", timeout=5_000)
         page.locator(".msg.bot:not(.loading)").nth(n - 1).wait_for(timeout=30_000)
+        assert page.evaluate("window.loadingShown") == n  # a visible loading line while it was on its way
         assert page.locator(".msg.loading").count() == 0
     newest = page.locator(".msg.bot").last
     page.wait_for_timeout(300)
