@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import atexit
+import shutil
 import tempfile
 import threading
 import uuid
@@ -27,6 +29,7 @@ def milvus_config(alias: str | None = None) -> MilvusConfig:
     from one process: every test of the session shares it, each under a fresh alias)."""
     if not _MILVUS_DIR:
         _MILVUS_DIR.append(Path(tempfile.mkdtemp(prefix="rag-milvus-")))
+        atexit.register(shutil.rmtree, _MILVUS_DIR[0], True)  # the session's file goes with the session
     return MilvusConfig(str(_MILVUS_DIR[0] / "tests.db"), collection=alias or f"t_{uuid.uuid4().hex[:12]}")
 
 
