@@ -90,10 +90,16 @@ def embedder_for(settings: Settings) -> Embedder:
 
 
 def build(
-    settings: Settings, embedder: Embedder, *, force: bool = False, progress: bool | Progress = True
+    settings: Settings,
+    embedder: Embedder,
+    *,
+    force: bool = False,
+    progress: bool | Progress = True,
+    publish: bool = True,
 ) -> BuildReport:
     """``rag index``: build or update the index of ``settings.contracts_dir`` (``progress``: a bar on
-    stderr, none, or a callable of the embedding batches, as the UI's progress bar)."""
+    stderr, none, or a callable of the embedding batches, as the UI's progress bar); with Milvus, publish
+    the build there (``publish=False``: the caller's retriever publishes the build it loads)."""
     report = build_index(
         settings.contracts_dir,
         settings.index_dir,
@@ -109,13 +115,14 @@ def build(
         on_wait=lambda message: print(message, file=sys.stderr, flush=True),
         queries=bank_questions()[0],
     )
-    if settings.backend == "milvus":  # the build's search rows into Milvus, the alias switched to them
-        from index.milvus_store import MilvusError, connect, publish
+    if publish and settings.backend == "milvus":  # the build's rows into Milvus, the alias switched
+        from index import milvus_store
 
         try:
-            publish(connect(settings.milvus), settings.milvus, load_index(settings.index_dir, embedder))
-        except MilvusError as exc:
-            raise MilvusError(
+            client = milvus_store.connect(settings.milvus)
+            milvus_store.publish(client, settings.milvus, load_index(settings.index_dir, embedder))
+        except milvus_store.MilvusError as exc:
+            raise milvus_store.MilvusError(
                 f"{exc}. The index in {settings.index_dir} is built; a process that reaches Milvus publishes "
                 "it when it loads it"
             ) from None
@@ -202,7 +209,8 @@ def open_pipeline(
     embedder = embedder or embedder_for(settings)
     report = None
     if update or (build_if_missing and not index_exists(settings.index_dir)):
-        report = build(settings, embedder, progress=progress)  # incremental: only what changed
+        # incremental: only what changed; with Milvus, the retriever below publishes what it loads
+        report = build(settings, embedder, progress=progress, publish=False)
     index = load_index(settings.index_dir, embedder)
     set_search_threads(settings.search_threads)
     retriever = retriever_for(settings, index, embedder)
