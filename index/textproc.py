@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from importlib.resources import files
@@ -23,6 +24,10 @@ from core.text import strip_markup
 _RESOURCES = files("index") / "resources"
 _WORD = re.compile(r"[\w\u4e00-\u9fff]", re.UNICODE)
 jieba.setLogLevel(logging.WARNING)
+#: Answering a question tokenises the same short texts again and again (candidate sentences, the question):
+#: the tokens of the last ``_MEMO_SIZE`` texts of at most ``_MEMO_CHARS`` characters are kept.
+_MEMO_SIZE = 8192
+_MEMO_CHARS = 400
 
 
 def _lines(name: str) -> list[str]:
@@ -52,6 +57,7 @@ class ChineseTokenizer:
     def __init__(self, extra_words: Iterable[str] = (), stopwords: Iterable[str] | None = None) -> None:
         self._jieba = jieba.Tokenizer()
         self._lock = threading.Lock()
+        self._memo: OrderedDict[str, tuple[str, ...]] = OrderedDict()
         self._jieba.initialize()
         for line in _lines("userdict.txt"):
             word, *rest = line.split()
@@ -71,10 +77,23 @@ class ChineseTokenizer:
         return self.tokenize(text)
 
     def tokenize(self, text: str) -> list[str]:
-        text = strip_markup(text).lower()
+        memo = len(text) <= _MEMO_CHARS
+        if memo:
+            with self._lock:
+                known = self._memo.get(text)
+                if known is not None:
+                    self._memo.move_to_end(text)
+                    return list(known)
+        cleaned = strip_markup(text).lower()
         with self._lock:  # jieba's Tokenizer keeps mutable state; cut() is not re-entrant
-            words = self._jieba.lcut(text, cut_all=False, HMM=True)
-        return [w for w in (w.strip() for w in words) if w and _WORD.search(w) and w not in self.stopwords]
+            words = self._jieba.lcut(cleaned, cut_all=False, HMM=True)
+        tokens = [w for w in (w.strip() for w in words) if w and _WORD.search(w) and w not in self.stopwords]
+        if memo:
+            with self._lock:
+                self._memo[text] = tuple(tokens)
+                if len(self._memo) > _MEMO_SIZE:
+                    self._memo.popitem(last=False)
+        return tokens
 
     def expansions(self, text: str) -> list[str]:
         """Contract words for the everyday words in ``text`` (挂了 → 故障 中断 不能正常使用).

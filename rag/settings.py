@@ -50,7 +50,11 @@ class Settings(BaseSettings):
     )
     embed_batch_size: int = Field(default=16, ge=1, le=1024)
     embed_threads: int = Field(
-        default=1, ge=1, le=256, description="ONNX Runtime threads per query encoding (bundled:e5-small)."
+        default=2,
+        ge=1,
+        le=256,
+        description="ONNX Runtime threads per query encoding (bundled:e5-small); they sleep between "
+        "operators, so a busy machine costs them no more than one thread (make bench, noisy neighbour).",
     )
     embed_index_threads: int = Field(
         default=2,

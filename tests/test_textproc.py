@@ -68,3 +68,14 @@ def test_everyday_words_expand_to_contract_words(tok: ChineseTokenizer) -> None:
 )
 def test_abbreviations_are_read_as_the_words_they_shorten(word: str, text: str, said: bool) -> None:
     assert abbreviated_in(word, text) is said
+
+
+def test_remembered_tokens_are_the_same_and_cannot_be_changed_by_a_caller(tok: ChineseTokenizer) -> None:
+    text = "逾期付款的，每日按未付金额的万分之五支付滞纳金。"
+    first = tok.tokenize(text)
+    first.append("被调用方改动")
+    again = tok.tokenize(text)
+    assert "被调用方改动" not in again
+    assert again == ChineseTokenizer().tokenize(text)  # a fresh tokenizer, nothing remembered
+    long = "甲方" * 400  # too long to remember: tokenised every time, same tokens
+    assert tok.tokenize(long) == tok.tokenize(long) and long not in tok._memo
