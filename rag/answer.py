@@ -20,7 +20,7 @@ from core.text import abbreviated_in, strip_markup
 from index.textproc import ChineseTokenizer
 from rag.catalog import about
 from rag.complete import completed
-from rag.draft import Draft, fact_verdict, list_items, quote, quoted_for, referenced, shown_list
+from rag.draft import Draft, fact_verdict, list_items, one_span, quote, quoted_for, referenced, shown_list
 from rag.facts import ATTRIBUTES, GENERIC_SELF, FactTable, facts_shown
 from rag.identity import identity_answer
 from rag.references import PATTERNS
@@ -73,8 +73,10 @@ class Composer:
         reranker: Reranker | None = None,
         clauses: Sequence[Clause] = (),
         topics: QuestionTopics | None = None,
+        texts: Mapping[str, str] | None = None,
     ) -> None:
         self.reranker = reranker
+        self.texts = texts or {}  # the documents' texts, so a list and its items are cited as one passage
         self.topics = topics
         self.clause_of = {(c.doc_id, c.clause_id): c for c in clauses}
         self.children = list_items(clauses)  # a clause's items: the clauses under it
@@ -327,6 +329,7 @@ class Composer:
                 else c.provider
             )
             shown, cited = shown_list(quoted)
+            cited = one_span(cited, self.texts.get(c.doc_id))
             marks = "".join(draft.cite(q) for q in cited)  # only what the answer shows
             draft.add(f"{lead}合同第 {c.clause_id} 条：“{shown}”{marks}")
         if not draft.parts:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from core.records import Citation, Clause, Fact, Hit
 from core.text import strip_markup
@@ -120,6 +121,26 @@ def shown_list(quoted: Sequence[Citation]) -> tuple[str, list[Citation]]:
         shown += item.text
         cited.append(item)
     return shown, cited
+
+
+def one_span(cited: Sequence[Citation], document: str | None) -> list[Citation]:
+    """A lead-in and the item clauses under it, cited as the one passage of the document they make
+    (numbers and line breaks between them included): they are read together, so they are cited together."""
+    if len(cited) < 2 or document is None or len({c.doc_id for c in cited}) > 1:
+        return list(cited)
+    first, last = cited[0], cited[-1]
+    if any(b.start < a.end for a, b in pairwise(cited)):
+        return list(cited)
+    return [
+        Citation(
+            first.doc_id,
+            first.provider,
+            first.clause_id,
+            first.start,
+            last.end,
+            document[first.start : last.end],
+        )
+    ]
 
 
 def is_lead_in(text: str) -> bool:

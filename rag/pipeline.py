@@ -175,6 +175,7 @@ def composer_for(index: SearchIndex, retriever: HybridRetriever, table: FactTabl
         reranker=load_reranker(),
         clauses=index.clauses,
         topics=question_topics(index, retriever),
+        texts={doc_id: doc.text for doc_id, doc in index.documents.items()},
     )
 
 

@@ -224,7 +224,7 @@ def lumen_composer(tmp_path: Path, body: str) -> Composer:
 
 def test_a_list_lead_in_is_cited_with_its_items_never_alone(tmp_path: Path) -> None:
     """…下述情况披露：is no answer; quoted with the clauses under it (or the items after it in the same
-    clause), every one cited exactly."""
+    clause), cited as the one passage they make."""
     composer = lumen_composer(
         tmp_path,
         "一、 信息披露\n"
@@ -238,9 +238,12 @@ def test_a_list_lead_in_is_cited_with_its_items_never_alone(tmp_path: Path) -> N
     answer = composer.ask("流明云什么情况下会披露我的数据？")
     check_citations(answer, composer)
     ids = [c.clause_id for c in answer.citations]
-    assert not answer.refused and ids[0] == "一.1"
-    assert {"1.1", "1.2", "1.3"} <= set(ids)  # the items (numbered 1.1 … under 1.) come with their lead-in
-    assert "司法机关" in answer.answer
+    assert not answer.refused and ids == ["一.1"]
+    # the items (numbered 1.1 … under 1.) come with their lead-in, in one citation from the lead-in on
+    passage = answer.citations[0].text
+    assert passage.startswith("您应知悉") and passage.rstrip().endswith("为维护流明云的合法权益而披露。")
+    assert "1.2 经您事先书面同意" in passage
+    assert "司法机关" in answer.answer and answer.answer.count("[1]") == 1
     paused = composer.ask("流明云在哪些情况下可以暂停服务？")
     check_citations(paused, composer)
     quoted = next(c for c in paused.citations if c.clause_id == "一.2")
@@ -496,7 +499,8 @@ def test_the_same_words_in_two_clauses_are_stated_once(tmp_path: Path) -> None:
 
 
 def test_only_the_list_items_an_answer_shows_are_cited(tmp_path: Path) -> None:
-    """A long list is shown up to a readable length and then ……; an item cut off is not cited."""
+    """A long list is shown up to a readable length and then ……; an item cut off is not cited: the one
+    passage cited ends with the last item shown."""
     items = "".join(
         f"1.{n} 您的账号在第{n}类情形下存在被他人冒用、盗用、用于发送垃圾信息或者违法内容的安全风险，"
         "星河云可以在不事先通知的情况下采取措施。\n"
@@ -506,9 +510,11 @@ def test_only_the_list_items_an_answer_shows_are_cited(tmp_path: Path) -> None:
     answer = composer.ask("流明云什么情况下会冻结我的账号？")
     check_citations(answer, composer)
     assert not answer.refused and "……" in answer.answer
-    shown = [c for c in answer.citations if c.clause_id != "一.1"]
+    (passage,) = answer.citations
+    assert passage.clause_id == "一.1" and passage.text.startswith("流明云在以下情况下")
+    shown = [n for n in range(1, 7) if f"第{n}类情形" in answer.answer]
     assert 0 < len(shown) < 6
-    assert all(c.text.split(" ", 1)[-1][:20] in answer.answer for c in shown)
+    assert f"1.{shown[-1]} " in passage.text and f"1.{shown[-1] + 1} " not in passage.text
 
 
 def test_a_run_jieba_glued_together_weighs_as_the_words_inside_it(tmp_path: Path) -> None:
