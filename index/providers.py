@@ -8,7 +8,13 @@ Detection uses only what contracts say about themselves:
   generic ones such as 本公司 or 您;
 * brand compounds written with a hyphen, such as 京东云-微电云, when a part is a defined term;
 * the subject of the opening sentence (软通动力软通云商城是由…有限公司…), split at its most repeated part;
-* the title line (码尚云服务用户协议 → 码尚云) as a last resort.
+* contracting-party sentences (本协议是X与您…, 本协议规定了X向客户提供…, 感谢您选择X为您提供…; data in
+  ``index/resources/parties.toml``);
+* the title line (码尚云服务用户协议 → 码尚云): outright when clauses open with the name as a party that acts,
+  else only when nothing else names the provider (域名服务协议 names a kind of service);
+* the part of the entity the text uses on its own as a party (杭州又拍云科技有限公司 → 又拍云), then the
+  entity, then the name clauses most often open with as the one who acts (UCloud将… / UCloud承诺…);
+* a template's placeholders ({{ site.title }}) are never a name: such a contract is reported unidentified.
 * a service carrying the company's brand (为使用腾讯企业邮服务（以下简称“本服务”） under 腾讯云) names the
   contract as users call it, the provider's own name becomes an alias.
 
@@ -22,13 +28,24 @@ entity and adds aliases::
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Mapping
-from importlib.resources import files
-from typing import Any
 
 from core.records import Provider
 from core.text import strip_markup
+from index.party_words import (
+    GENERIC_SUFFIXES,
+    PARTIES,
+    PLACEHOLDER,
+    REGION,
+    SUFFIX_WORDS,
+    WEB_WORDS,
+    acting_party,
+    acts,
+    entity_brand,
+    is_generic,
+    most_repeated_part,
+    opens_clauses,
+)
 from index.provider_manifest import ManifestEntry
 
 _ENTITY = re.compile(
@@ -36,8 +53,6 @@ _ENTITY = re.compile(
 )
 #: Words that end the text before an entity name (…协议是 / 通过 / 与 XX有限公司).
 _ENTITY_CUT = re.compile(r"是由|系由|是|与|即|和|由|为|及|通过|经|向|在|）|\)")
-#: A short parenthesised place inside a name, 腾讯云计算（北京）有限责任公司: part of the entity.
-_REGION = re.compile(r"[（(][\u4e00-\u9fff]{2,4}[）)]")
 #: The opening of a definition, 某某有限公司（以下简称“腾讯云”或“Tencent Cloud”）: what follows up to
 #: the closing parenthesis names the defined terms, quoted (in quotes of either direction) or bare.
 _DEFINITION = re.compile(
@@ -47,31 +62,20 @@ _DEFINITION = re.compile(
 _QUOTE = '“”"「」『』‘’'
 _SUBJECT = re.compile(r"^[\s\*#]*(?:\[bookmark:[^\]]*\])?([\u4e00-\u9fffA-Za-z0-9\-]{2,20}?)(?:是由|系由|是)")
 _TITLE_SUFFIX = re.compile(
-    r"(?:平台)?(?:服务用户协议|用户服务协议|服务用户条款|用户协议|服务协议|服务条款|服务合同|使用协议|协议|条款|合同)$"
+    r"(?:平台)?(?:服务用户协议|用户服务协议|服务用户条款|用户协议|服务等级协议|服务水平协议|服务协议|服务条款|服务合同"
+    r"|使用协议|协议|条款|合同)$"
 )
 
 
-def _load_parties() -> dict[str, Any]:
-    text = (files("index") / "resources" / "parties.toml").read_text(encoding="utf-8")
-    return tomllib.loads(text)
-
-
-_PARTIES = _load_parties()
-#: Defined terms that name a role, the document or a prompt, never a provider (index/resources/parties.toml).
-GENERIC_TERMS = frozenset(_PARTIES["generic"]) | frozenset(_PARTIES["prompts"])
-_GENERIC_SUFFIXES = ("服务", "协议", "条款", "合同", "产品", "用户", "平台")
-#: Product words too generic to be a brand on their own (a title like 云服务器服务合同).
-GENERIC_PRODUCTS = frozenset(_PARTIES["generic_products"])
-_THIRD_PARTY = tuple(_PARTIES["third_party_prefixes"])
-_COUNTERPARTY = tuple(re.compile(p) for p in _PARTIES["counterparty"])
+_COUNTERPARTY = tuple(re.compile(p) for p in PARTIES["counterparty"])
 _LATIN_ENTITY = re.compile(
     r"[A-Z][A-Za-z0-9&.\- ]{1,40}?\s(?:"
-    + "|".join(re.escape(s) for s in _PARTIES["latin_entity_suffixes"])
+    + "|".join(re.escape(s) for s in PARTIES["latin_entity_suffixes"])
     + r")(?![A-Za-z])"
 )
 #: "X（以下简称“本服务”）": X is the product or site the contract is about, a name users say.
 _PRODUCT = re.compile(
-    r"(?:使用|提供的)?([\u4e00-\u9fffA-Za-z0-9 ]{2,30}?)[（(]\s*"
+    r"(?:使用|提供的)?((?:[\u4e00-\u9fffA-Za-z0-9 ]|(?<=[A-Za-z0-9])\.(?=[A-Za-z])){2,30}?)[（(]\s*"
     r"(?:以下简称|以下称|下称|简称)\s*为?\s*[：:]?\s*[“\"]本(?:服务|网站|平台|产品)[”\"]"
 )
 #: "本服务是腾讯云提供的文字识别 OCR 服务": the service the contract is about, named in a definition sentence.
@@ -81,22 +85,13 @@ _PRODUCT_IS = re.compile(
 )
 #: An affiliate acting for the provider, within a few characters after an affiliate word.
 _AFFILIATE = re.compile(
-    "(?:" + "|".join(_PARTIES["affiliate_words"]) + r")[^，。；\n]{0,12}?"
+    "(?:" + "|".join(PARTIES["affiliate_words"]) + r")[^，。；\n]{0,12}?"
     r"(?P<name>[\u4e00-\u9fff（）()]{2,30}?(?:股份有限公司|有限责任公司|有限公司)"
     r"|[A-Z][A-Za-z0-9&.\- ]{1,40}?\s(?:"
-    + "|".join(re.escape(s) for s in _PARTIES["latin_entity_suffixes"])
+    + "|".join(re.escape(s) for s in PARTIES["latin_entity_suffixes"])
     + r")(?![A-Za-z]))"
 )
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]{2,}")
-
-
-def _is_generic(term: str) -> bool:
-    return (
-        term in GENERIC_TERMS
-        or term.startswith(_THIRD_PARTY)
-        or term in GENERIC_PRODUCTS
-        or (len(term) > 2 and term.endswith(_GENERIC_SUFFIXES) and term[:-2] in GENERIC_TERMS)
-    )
 
 
 def _entities(text: str) -> list[tuple[str, int]]:
@@ -107,7 +102,7 @@ def _entities(text: str) -> list[tuple[str, int]]:
         if any(a <= m.start() < b for a, b in links):
             continue
         name = m.group(0)
-        regions = [r.span() for r in _REGION.finditer(name)]
+        regions = [r.span() for r in REGION.finditer(name)]
         cuts = [
             c.end()
             for c in _ENTITY_CUT.finditer(name)
@@ -136,7 +131,7 @@ def _definitions(text: str) -> list[tuple[str, int]]:
             parts = re.split(r"[/／、或]", re.split(r"[，,；;]", body)[0])
         for term in parts:
             term = term.strip().strip(_QUOTE)
-            if 2 <= len(term) <= 12 and not _is_generic(term) and not term.endswith(_GENERIC_SUFFIXES):
+            if 2 <= len(term) <= 12 and not is_generic(term) and not term.endswith(GENERIC_SUFFIXES):
                 terms.append((term, m.start()))
     return terms
 
@@ -180,18 +175,18 @@ def _products(text: str) -> list[str]:
     out: list[str] = []
     plain = strip_markup(text[:6000])
     # the last part that is a name: 使用X提供的服务（以下简称"本服务"） names X, not the bare 服务
-    split = [re.split(r"使用|提供的|为|就|向", m.group(1)) for m in _PRODUCT.finditer(plain)]
+    split = [re.split(r"使用|提供的|为|就|向|详见|参见|见", m.group(1)) for m in _PRODUCT.finditer(plain)]
     parts = [[p.strip() for p in ps] for ps in split]
-    named = [([p for p in ps if len(p) >= 2 and not _is_generic(p)] or ps)[-1] for ps in parts]
+    named = [([p for p in ps if len(p) >= 2 and not is_generic(p)] or ps)[-1] for ps in parts]
     named += [m.group(1) for m in _PRODUCT_IS.finditer(plain)]
     for product in (p.strip() for p in named):
         if not 2 <= len(product) <= 16:
             continue
         bare = re.sub(r"(服务|系统)$", "", product).strip()
         for form in (product, bare, re.sub(r"\s+[A-Za-z][A-Za-z0-9]*$", "", bare)):
-            if len(form) >= 2 and not _is_generic(form):
+            if len(form) >= 2 and not is_generic(form):
                 out.append(form)
-        out += [w for w in _LATIN_WORD.findall(product) if text.count(w) >= 1]
+        out += [w for w in _LATIN_WORD.findall(product) if w.lower() not in WEB_WORDS]
     return list(dict.fromkeys(out))
 
 
@@ -203,7 +198,7 @@ def _sub_brand(text: str, name: str, entity: str | None) -> str | None:
     for m in _PRODUCT.finditer(strip_markup(text[:6000])):
         product = re.split(r"使用|提供的|为|就|向", m.group(1))[-1].strip()
         bare = re.sub(r"(服务|系统)$", "", product).strip()
-        if not 3 <= len(bare) <= 12 or _is_generic(bare) or bare.startswith(name):
+        if not 3 <= len(bare) <= 12 or is_generic(bare) or bare.startswith(name):
             continue
         stem = bare[:2]
         branded = any(n and n.startswith(stem) for n in (name, entity))
@@ -230,26 +225,26 @@ def _compound(text: str, terms: list[str]) -> str | None:
     for term in terms:
         for m in re.finditer(rf"{re.escape(term)}-([\u4e00-\u9fff]{{2,8}})", text):
             other = next((t for t in terms if m.group(1).startswith(t)), None)
-            other = other or _most_repeated_part(m.group(1), text)
+            other = other or most_repeated_part(m.group(1), text)
             return f"{term}-{other}"
         for m in re.finditer(rf"([\u4e00-\u9fff]{{2,8}})-{re.escape(term)}", text):
             other = next((t for t in terms if m.group(1).endswith(t)), None)
-            other = other or _most_repeated_part(m.group(1), text)
+            other = other or most_repeated_part(m.group(1), text)
             return f"{other}-{term}"
     return None
 
 
-def _most_repeated_part(subject: str, text: str) -> str:
-    """The longest part of ``subject`` that the contract repeats (软通动力软通云商城 → 软通云商城)."""
-    best = subject
-    best_key = (text.count(subject) >= 3, len(subject))
-    for i in range(len(subject)):
-        for j in range(i + 3, len(subject) + 1):
-            part = subject[i:j]
-            key = (text.count(part) >= 3, len(part))
-            if key > best_key:
-                best, best_key = part, key
-    return best
+def _title_names(head: str, text: str) -> tuple[str | None, str | None]:
+    """The name in the title line (码尚云服务用户协议 → 码尚云): strong when the contract's clauses open
+    with it as a party that acts (腾讯云有权…), else weak, the name only when nothing else names the
+    provider (CDN服务等级协议 and 域名服务协议 name a kind of service)."""
+    title_line = next((line for line in strip_markup(head).splitlines() if line.strip()), "").strip()
+    if not (2 <= len(title_line) <= 30 and _TITLE_SUFFIX.search(title_line)):
+        return None, None
+    titled = _TITLE_FILLER.sub("", _TITLE_SUFFIX.sub("", title_line).strip())
+    if len(titled) < 2 or is_generic(titled) or PLACEHOLDER.search(titled):
+        return None, None
+    return (titled, None) if opens_clauses(titled, text) else (None, titled)
 
 
 def detect_provider(text: str, manifest: ManifestEntry | None = None) -> Provider:
@@ -257,14 +252,19 @@ def detect_provider(text: str, manifest: ManifestEntry | None = None) -> Provide
     head = text[:3000]
     definitions = _definitions(text)
     affiliates = _affiliates(text)
-    entities = [(e, pos) for e, pos in _entities(text) if e not in affiliates]
+    # a name right after a template placeholder ({{ site.title }}互联网科技有限公司) is a fragment of one
+    entities = [
+        (e, pos)
+        for e, pos in _entities(text)
+        if e not in affiliates and not text[max(0, pos - 3) : pos].rstrip().endswith("}")
+    ]
     entity = _pick_entity(text, entities, definitions) or next(iter(affiliates), None)
 
     # Defined terms attached to the provider come first: those right after the entity or in the opening.
     provider_terms: list[str] = []
     for term, pos in definitions:
         attached = bool(entity and entity in text[max(0, pos - 60) : pos])
-        if term not in provider_terms and (attached or (pos < 1500 and _acts(term, text))):
+        if term not in provider_terms and (attached or (pos < 1500 and acts(term, text))):
             provider_terms.append(term)
 
     candidates: list[str] = []
@@ -276,7 +276,7 @@ def detect_provider(text: str, manifest: ManifestEntry | None = None) -> Provide
     candidates.extend(provider_terms)
     entities_named = {e for e, _ in entities}
     candidates.extend(
-        c for c in _counterparties(text) if c not in entities_named and not _is_generic(c) and len(c) <= 12
+        c for c in _counterparties(text) if c not in entities_named and not is_generic(c) and len(c) <= 12
     )
     brand = _brand_of(entity)
     if brand:
@@ -285,18 +285,20 @@ def detect_provider(text: str, manifest: ManifestEntry | None = None) -> Provide
     subject_match = _SUBJECT.search(strip_markup(head).lstrip())
     if subject_match:
         subject = subject_match.group(1)
-        if not _is_generic(subject) and not subject.startswith(("本", "该")):
-            part = _most_repeated_part(subject, text)
+        if not is_generic(subject) and not subject.startswith(("本", "该")):
+            part = most_repeated_part(subject, text)
             candidates.append(part)
-            aliases.extend(p for p in subject.split(part) if len(p) >= 2 and not _is_generic(p))
+            aliases.extend(p for p in subject.split(part) if len(p) >= 2 and not is_generic(p))
 
-    title_line = next((line for line in strip_markup(head).splitlines() if line.strip()), "").strip()
-    if 2 <= len(title_line) <= 30 and _TITLE_SUFFIX.search(title_line):
-        titled = _TITLE_FILLER.sub("", _TITLE_SUFFIX.sub("", title_line).strip())
-        if len(titled) >= 2 and not _is_generic(titled):
-            candidates.append(titled)
-
-    name = next((c for c in candidates if c), None) or entity or UNIDENTIFIED
+    strong_title, weak_title = _title_names(head, text)
+    if strong_title:
+        candidates.append(strong_title)
+    if weak_title and len(weak_title) >= 4:  # a product the contract is for (Serverless 应用引擎), not a kind
+        aliases.append(weak_title)  # of service (域名): an alias
+    candidates = [c for c in candidates if c and not PLACEHOLDER.search(c)]
+    name = next(iter(candidates), None) or weak_title or entity_brand(entity, text) or entity
+    name = name or acting_party(text)
+    name = name or UNIDENTIFIED
     sub_brand = _sub_brand(text, name, entity)
     if sub_brand:  # 为使用腾讯企业邮服务（以下简称“本服务”） with 腾讯云 the provider: users say 腾讯企业邮
         aliases.append(name)
@@ -304,6 +306,7 @@ def detect_provider(text: str, manifest: ManifestEntry | None = None) -> Provide
     aliases.extend(candidates)
     aliases.extend(_products(text))
     aliases.extend(affiliates)
+    aliases = [a for a in aliases if a and not PLACEHOLDER.search(a)]
     aliases.extend(_more_aliases(name, aliases, text))
     if manifest is not None:
         name = manifest.name or name
@@ -313,7 +316,12 @@ def detect_provider(text: str, manifest: ManifestEntry | None = None) -> Provide
         dict.fromkeys(
             a
             for a in aliases
-            if a and a != name and a != entity and not _is_generic(a) and a[-1] not in "、，,；;：:"
+            if a
+            and a != name
+            and a != entity
+            and not is_generic(a)
+            and a[-1] not in "、，,；;：:"
+            and not PLACEHOLDER.search(a)
         )
     )
     why = _why_unidentified(text) if name == UNIDENTIFIED else ""
@@ -334,38 +342,12 @@ def _why_unidentified(text: str) -> str:
 _ANY_DOMAIN = re.compile(
     r"(?<![\w.])(?:www\.)?([a-z0-9][a-z0-9-]{1,30})\.(?:com|cn|net|io|run|cloud)(?![\w])"
 )
-_SUFFIX_WORDS = tuple(_PARTIES["company_suffix_words"])
 _WEAK_ENTITY_SUFFIXES = ("中心", "研究院")
 UNIDENTIFIED = "未识别的服务商"
 #: Words a title puts between the brand and 协议 (优维科技网站使用电子协议 → 优维科技).
-_TITLE_FILLER = re.compile("(?:" + "|".join(_PARTIES["title_filler"]) + ")+$")
-#: A clause-opening actor: after punctuation or a line start, 2–6 CJK characters, then a duty or right.
-#: What a party does in a clause (X有权 / X应 / X不承担 …); a name used so acts as a party.
-_DUTIES = r"有权|应当|应|将|可以|可|不对|保留|承诺|负责|不承担"
-_ACTOR = re.compile(r"(?:^|(?<=[，。；：\n]))\s*([\u4e00-\u9fff]{2,6}?)(?:" + _DUTIES + ")")
-_MIN_ACTOR_COUNT = 5
-#: A defined term acts as a party when followed by a duty or by what a party does to another (提供, 向, 与 …).
-_ACTS = "(?:" + _DUTIES + "|提供|向|与|同意|就)"
-_OTHER_SITES = frozenset(_PARTIES["other_sites"])
-_BRANDS: dict[str, list[str]] = {k: list(v) for k, v in _PARTIES.get("brands", {}).items()}
-
-
-def _acts(term: str, text: str) -> bool:
-    """Whether the contract uses ``term`` as a party that acts (X有权 / X应 / X提供 …), not as a thing
-    defined in passing (单地域多可用区)."""
-    return re.search(re.escape(term) + r"[ \t]*" + _ACTS, text) is not None
-
-
-def _acting_party(text: str) -> str | None:
-    """The name that most often opens a clause as the one who acts (X有权 / X应 / X将 …), other than the
-    user: how the contract itself refers to the provider (腾讯有权…, 腾讯应…)."""
-    counts: dict[str, int] = {}
-    for m in _ACTOR.finditer(strip_markup(text)):
-        actor = m.group(1)
-        if not _is_generic(actor) and not actor.startswith(("本", "该", "其", "如", "若")):
-            counts[actor] = counts.get(actor, 0) + 1
-    best = max(counts, key=lambda a: (counts[a], len(a)), default=None)
-    return best if best and counts[best] >= _MIN_ACTOR_COUNT else None
+_TITLE_FILLER = re.compile("(?:" + "|".join(PARTIES["title_filler"]) + ")+$")
+_OTHER_SITES = frozenset(PARTIES["other_sites"])
+_BRANDS: dict[str, list[str]] = {k: list(v) for k, v in PARTIES.get("brands", {}).items()}
 
 
 def _more_aliases(name: str, aliases: list[str], text: str) -> list[str]:
@@ -376,17 +358,17 @@ def _more_aliases(name: str, aliases: list[str], text: str) -> list[str]:
     if "-" not in name:  # the shortest prefix the contract uses alone ≥ 3 times
         for size in range(2, len(name) - 1):
             prefix = name[:size]
-            if not _is_generic(prefix) and text.count(prefix) - text.count(name) >= 3:
+            if not is_generic(prefix) and text.count(prefix) - text.count(name) >= 3:
                 out.append(prefix)
                 break
         stem = next(
-            (name[: -len(w)] for w in _SUFFIX_WORDS if name.endswith(w) and len(name) - len(w) >= 2), ""
+            (name[: -len(w)] for w in SUFFIX_WORDS if name.endswith(w) and len(name) - len(w) >= 2), ""
         )
-        if stem and not _is_generic(stem):
+        if stem and not is_generic(stem):
             out.append(stem)
     for alias in list(aliases):
         rest = alias[len(name) :].strip() if alias.startswith(name) else ""
-        if len(rest) >= 2 and not _is_generic(rest):
+        if len(rest) >= 2 and not is_generic(rest):
             out.append(rest)
         runs = [w.strip() for w in re.findall(r"[A-Za-z][A-Za-z0-9 .\-]*[A-Za-z0-9]", alias)]
         out += [w for w in runs if len(w) >= 3]
@@ -415,7 +397,7 @@ def _more_aliases(name: str, aliases: list[str], text: str) -> list[str]:
     for product in [a for a in aliases if not a.startswith(name)]:
         if len(product) >= 2 and name + product in text:
             out.append(name + product)  # the brand before its product, as the text writes it
-    actor = _acting_party(text)
+    actor = acting_party(text)
     if actor and actor not in name:
         out.append(actor)
     for known in {name, *aliases, *out}:

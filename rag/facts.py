@@ -19,7 +19,7 @@ import numpy as np
 from core.numbers import rates
 from core.records import Citation, Clause, Document, Fact, Provider, Span
 from core.text import strip_markup
-from index.providers import GENERIC_TERMS
+from index.party_words import GENERIC_TERMS
 from rag.catalog import ATTRIBUTES, SKIP, Attribute
 from rag.classify import features, train
 from rag.qualifiers import CONDITION, qualifiers

@@ -9,7 +9,7 @@ import pytest
 
 from index.corpus import Corpus, build_corpus
 from index.provider_manifest import ManifestError, load_manifest
-from index.providers import detect_provider
+from index.providers import UNIDENTIFIED, detect_provider
 
 EXPECTED = {
     "000_9e585a3fd0b47425.txt": ("软通云商城", "北京通力互联技术服务有限公司", {"软通动力"}),
@@ -277,3 +277,67 @@ def test_a_service_carrying_the_company_brand_is_the_name_users_say() -> None:
     assert "星河云对象存储" in named_after.aliases
     unbranded = detect_provider(opening.format(product="对象存储"))
     assert unbranded.name == "星河云"
+
+
+def test_an_sla_that_names_its_provider_only_in_its_opening_sentence() -> None:
+    """本协议规定了X向客户提供…: X is the provider; the title names a kind of service, not a party."""
+    text = (
+        "CDN服务等级协议\n本服务等级协议规定了星澜互联向客户提供的CDN服务的可用性等级指标及赔偿方案。\n"
+        "1. 定义\n1.1 服务周期：一个自然月。\n2. 服务可用性\n2.1 服务可用性不低于99.9%。\n"
+    )
+    provider = detect_provider(text)
+    assert provider.name == "星澜互联"
+    assert not {"CDN服务等级", "CDN", "服务等级"} & set(provider.aliases)
+
+
+def test_a_latin_brand_in_the_contracting_sentence_and_a_kind_of_service_in_the_title() -> None:
+    """本服务协议为Nebulix与“您”（委托方用户）就…订立: Nebulix; 域名 (the title's service) is no alias, it
+    would send every question about domains to this provider."""
+    text = (
+        "## 域名服务协议\n\n感谢您选择Nebulix为您提供域名服务。\n\n"
+        "本服务协议为Nebulix与“您”（委托方用户）就“域名服务”的相关事项订立的有效合约。\n\n"
+        "第一条 费用\n\n1-1 用户应按Nebulix公布的收费标准缴纳费用。\n\n"
+        "1-2 域名注册成功后，所缴纳的费用不可退回。\n"
+    )
+    provider = detect_provider(text)
+    assert provider.name == "Nebulix"
+    assert "域名" not in provider.aliases
+
+
+def test_a_provider_that_defines_only_本公司_is_called_by_the_brand_inside_its_entity() -> None:
+    """杭州流光云科技有限公司（以下简称“本公司”）and clauses that say 流光云提供 / 流光云有权: users say
+    流光云."""
+    text = (
+        "服务条款\nlumen.io 服务（以下简称“本服务”）是由杭州流光云科技有限公司（以下简称“本公司”）"
+        "向用户提供的云存储服务。本协议由您和本公司签订。\n"
+        "1. 服务内容\n1.1 您有权享受流光云提供的云存储服务。\n1.2 流光云有权在您欠费时暂停服务。\n"
+        "1.3 流光云将在服务到期前7日通知您续费。\n1.4 流光云应当保护您的数据安全。\n"
+    )
+    provider = detect_provider(text)
+    assert (provider.name, provider.entity) == ("流光云", "杭州流光云科技有限公司")
+    assert "lumen.io" in provider.aliases and not {"io", "com"} & set(provider.aliases)
+
+
+def test_a_template_that_keeps_its_placeholders_names_no_provider() -> None:
+    """{{ site.title }}互联网科技有限公司 is a template's blank, not a company: unidentified, and the reason
+    lists the placeholders; no alias holds a part of one."""
+    text = (
+        "<h2>服务协议</h2>\n<p>本协议是{{ site.title }}互联网科技有限公司（以下简称“本公司”）"
+        "与您就云服务订立的协议。</p>\n"
+        "<p>1. 总则</p>\n<p>1.1 {{ site.title }}有权根据业务调整服务内容。</p>\n"
+        "<p>1.2 您应按{{ site.title }}公布的价格支付费用。</p>\n"
+    )
+    provider = detect_provider(text)
+    assert provider.name == UNIDENTIFIED and provider.entity is None
+    assert "{{ site.title }}" in provider.unidentified
+    assert not [a for a in provider.aliases if "{" in a or "}" in a or "site" in a]
+
+
+def test_a_latin_name_that_opens_the_clauses_names_a_provider_the_text_never_defines() -> None:
+    """No entity, no definition, no contracting sentence: the name the clauses open with as the one who
+    acts (Orbix将… / Orbix承诺…) is how the contract refers to the provider."""
+    text = "对象存储服务说明\n" + "".join(
+        f"{n}. Orbix{duty}用户数据的安全与可用。\n"
+        for n, duty in enumerate(("将保障", "承诺保障", "有权检查", "应当维护", "将持续改进"), start=1)
+    )
+    assert detect_provider(text).name == "Orbix"

@@ -1,0 +1,110 @@
+"""The words and patterns that tell a provider's name from everything else a contract names: roles, the
+document itself, prompts, generic products (``index/resources/parties.toml``), and how a name acts as a party
+in clauses (X有权 / X应 / X提供 …). Shared by provider detection and the fact table."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from importlib.resources import files
+from typing import Any
+
+from core.text import strip_markup
+
+#: A short parenthesised place inside a name, 腾讯云计算（北京）有限责任公司: part of the entity.
+REGION = re.compile(r"[（(][\u4e00-\u9fff]{2,4}[）)]")
+
+
+def load_parties() -> dict[str, Any]:
+    text = (files("index") / "resources" / "parties.toml").read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
+PARTIES = load_parties()
+#: Defined terms that name a role, the document or a prompt, never a provider (index/resources/parties.toml).
+GENERIC_TERMS = frozenset(PARTIES["generic"]) | frozenset(PARTIES["prompts"])
+GENERIC_SUFFIXES = tuple(PARTIES["generic_suffixes"])
+WEB_WORDS = frozenset(PARTIES["web_words"])
+#: Product words too generic to be a brand on their own (a title like 云服务器服务合同).
+GENERIC_PRODUCTS = frozenset(PARTIES["generic_products"])
+THIRD_PARTY = tuple(PARTIES["third_party_prefixes"])
+SUFFIX_WORDS = tuple(PARTIES["company_suffix_words"])
+
+
+def is_generic(term: str) -> bool:
+    return (
+        term in GENERIC_TERMS
+        or term.startswith(THIRD_PARTY)
+        or term in GENERIC_PRODUCTS
+        or (len(term) > 2 and term.endswith(GENERIC_SUFFIXES) and term[:-2] in GENERIC_TERMS)
+    )
+
+
+#: What a party does in a clause (X有权 / X应 / X不承担 …); a name used so acts as a party.
+DUTIES = r"有权|应当|应|将|可以|可|不对|保留|承诺|负责|不承担"
+#: A clause-opening actor: after punctuation, a line start or a clause number, 2–6 CJK characters or a Latin
+#: name, then a duty or right.
+_ACTOR = re.compile(
+    r"(?:^|(?<=[，。；：\n])|(?<=\d[.．、\s]))\s*([\u4e00-\u9fff]{2,6}?|[A-Za-z][A-Za-z0-9]{1,15})\s*"
+    r"(?:" + DUTIES + ")"
+)
+_MIN_ACTOR_COUNT = 5
+#: A template's placeholder left in the text ({{ webInfo.title }}, {{entityName}}) or a part of one.
+PLACEHOLDER = re.compile(r"[{}]")
+#: A defined term acts as a party when followed by a duty or by what a party does to another (提供, 向, 与 …).
+_ACTS = "(?:" + DUTIES + "|提供|向|与|同意|就)"
+
+
+def acts(term: str, text: str) -> bool:
+    """Whether the contract uses ``term`` as a party that acts (X有权 / X应 / X提供 …), not as a thing
+    defined in passing (单地域多可用区)."""
+    return re.search(re.escape(term) + r"[ \t]*" + _ACTS, text) is not None
+
+
+def opens_clauses(term: str, text: str, at_least: int = 2) -> bool:
+    """Whether clauses open with ``term`` doing something (腾讯云有权… / 腾讯云应…) at least twice."""
+    pattern = r"(?:^|(?<=[，。；：\n]))\s*" + re.escape(term) + r"\s*(?:" + DUTIES + "|提供)"
+    return len(re.findall(pattern, strip_markup(text), flags=re.MULTILINE)) >= at_least
+
+
+def acting_party(text: str) -> str | None:
+    """The name that most often opens a clause as the one who acts (X有权 / X应 / X将 …), other than the
+    user: how the contract itself refers to the provider (腾讯有权…, 腾讯应…)."""
+    counts: dict[str, int] = {}
+    for m in _ACTOR.finditer(strip_markup(text)):
+        actor = m.group(1)
+        if not is_generic(actor) and not actor.startswith(("本", "该", "其", "如", "若", "我", "您", "你")):
+            counts[actor] = counts.get(actor, 0) + 1
+    best = max(counts, key=lambda a: (counts[a], len(a)), default=None)
+    return best if best and counts[best] >= _MIN_ACTOR_COUNT else None
+
+
+def most_repeated_part(subject: str, text: str) -> str:
+    """The longest part of ``subject`` that the contract repeats (软通动力软通云商城 → 软通云商城)."""
+    best = subject
+    best_key = (text.count(subject) >= 3, len(subject))
+    for i in range(len(subject)):
+        for j in range(i + 3, len(subject) + 1):
+            part = subject[i:j]
+            key = (text.count(part) >= 3, len(part))
+            if key > best_key:
+                best, best_key = part, key
+    return best
+
+
+def entity_brand(entity: str | None, text: str) -> str | None:
+    """The part of a Chinese entity the contract uses on its own as a name (杭州又拍云科技有限公司 → 又拍云,
+    used as 又拍云提供…): what users call a provider whose contract defines only 本公司."""
+    if not entity or entity.isascii():
+        return None
+    core = REGION.sub("", re.sub(r"(?:股份)?有限(?:责任)?公司$|集团公司$", "", entity))
+    outside = text.replace(entity, "")
+    best = None
+    for i in range(len(core)):
+        for j in range(i + 2, len(core) + 1):
+            part = core[i:j]
+            if is_generic(part) or part.endswith(SUFFIX_WORDS) or not acts(part, outside):
+                continue
+            if outside.count(part) >= 3 and (best is None or len(part) > len(best)):
+                best = part
+    return best
