@@ -93,7 +93,11 @@ class Quantity:
         )
 
 
-_DURATION = re.compile(rf"({NUMBER})\s*(个)?\s*(自然日|日历日|工作日|小时|周|星期|个月|月|年|日|天)")
+#: A number may be restated in digits in parentheses, as bilingual contracts write it: 九十 (90) 天,
+#: 三十（30）日.
+_DURATION = re.compile(
+    rf"({NUMBER})\s*(?:[（(]\s*\d+\s*[）)])?\s*(个)?\s*(自然日|日历日|工作日|小时|周|星期|个月|月|年|日|天)"
+)
 _RATE_FRACTION = re.compile(rf"(百|千|万)分之([{CN_DIGITS}\d.]+)")
 _PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*[%％]")
 _PER_MILLE = re.compile(r"(\d+(?:\.\d+)?)\s*(‰|‱)")

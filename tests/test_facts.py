@@ -111,6 +111,24 @@ def test_a_new_contract_gets_its_own_facts(write_contract: Callable[..., Path]) 
     assert values(table, "星河云", "dispute") == [("仲裁：杭州仲裁委员会", "一.3")]
 
 
+def test_data_kept_for_a_user_who_does_not_renew_and_numbers_restated_in_digits(
+    write_contract: Callable[..., Path],
+) -> None:
+    """Not renewing ends the service as expiry does (为未及时续费用户的数据保留30天), and 九十 (90) 天 is 90 days:
+    both are the retention the contract states, not 未约定."""
+    head = "本协议是星河云与您就云存储服务订立的协议。\n一、 数据\n"
+    folder = write_contract("a.txt", head + "1. 星河云为未及时续费用户的数据保留30天，期满后删除。\n").parent
+    write_contract(
+        "b.txt",
+        head.replace("星河云", "流明云")
+        + "1. 当您终止订购或订购期满时，流明云会将您的客户数据保留至少九十 (90) 天以便于您提取。\n",
+    )
+    corpus = build_corpus(folder)
+    table = build_table(corpus.clauses, corpus.documents, corpus.providers)
+    assert values(table, "星河云", "data_retention") == [(30.0, "一.1")]
+    assert values(table, "流明云", "data_retention") == [(90.0, "一.1")]
+
+
 def test_a_contract_without_a_title_is_named_by_what_its_opening_says_it_is_about() -> None:
     from rag.facts import _title
 

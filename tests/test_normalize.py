@@ -38,6 +38,9 @@ def test_numbers(text: str, value: float | None) -> None:
         ("连续 72 小时不能正常使用服务", 72, "小时"),
         ("不足一个月的按一个月计算", 30, "天"),
         ("提前 15 天书面通知", 15, "天"),
+        # a number restated in digits, as bilingual contracts write it
+        ("客户数据保留至少九十 (90) 天以便于您提取", 90, "天"),
+        ("应在三十（30）日内书面通知", 30, "天"),
     ],
 )
 def test_durations(text: str, value: float, unit: str) -> None:
