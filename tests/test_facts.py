@@ -114,8 +114,8 @@ def test_a_new_contract_gets_its_own_facts(write_contract: Callable[..., Path]) 
 def test_data_kept_for_a_user_who_does_not_renew_and_numbers_restated_in_digits(
     write_contract: Callable[..., Path],
 ) -> None:
-    """Not renewing ends the service as expiry does (为未及时续费用户的数据保留30天), and 九十 (90) 天 is 90 days:
-    both are the retention the contract states, not 未约定."""
+    """Not renewing ends the service as expiry does (为未及时续费用户的数据保留30天), and 九十 (90) 天 is
+    90 days: both are the retention the contract states, not 未约定."""
     head = "本协议是星河云与您就云存储服务订立的协议。\n一、 数据\n"
     folder = write_contract("a.txt", head + "1. 星河云为未及时续费用户的数据保留30天，期满后删除。\n").parent
     write_contract(
