@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from core.numbers import Quantity, durations, money, multiples, parse_number, rates, service_hours
+from core.numbers import Quantity, cn_to_int, durations, money, multiples, parse_number, rates, service_hours
 from rag.catalog import Reader
 
 Extracted = tuple[Any, str, str, str]  # value, display, wording, qualifier
@@ -201,6 +201,8 @@ def read_capture(reader: Reader, text: Text) -> list[Extracted]:
     if not m:
         return []
     v = m.group("v")
+    number = cn_to_int(v)  # a count in Chinese numerals shown in digits, as answers compare them (十二 → 12)
+    v = str(number) if number is not None and not v.isascii() else v
     cls = next((c for pattern, c in reader.option("classes", []) if re.search(pattern, v)), "")
     shown = _as_provider(v, text) if reader.option("self_to_provider") else v
     wording = m.group(reader.option("wording_group", 0))

@@ -160,3 +160,18 @@ def test_an_answer_counts_other_provisions_not_repeats_of_the_same_words() -> No
     shown, left = facts_shown(facts, "数据保留多久？", 2)
     assert [f.display for f in shown] == ["保留 30 日", "保留 7 日", "保留 9 日"]
     assert left == 2  # 产品乙 and 产品丙, not the repeat
+
+
+def test_a_cap_of_the_fees_paid_in_months_counted_in_words_and_digits(
+    write_contract: Callable[..., Path],
+) -> None:
+    """不超过责任产生前十二 (12) 个月…支付的款项: the cap is the last 12 months' fees, shown in digits."""
+    folder = write_contract(
+        "c.txt",
+        "本协议是星河云与您就云服务订立的协议。\n一、 责任\n"
+        "1. 星河云在本协议项下的责任总额不超过责任产生前十二 (12) 个月期间您就相关服务支付的款项。\n",
+    ).parent
+    corpus = build_corpus(folder)
+    table = build_table(corpus.clauses, corpus.documents, corpus.providers)
+    (fact,) = table.cell("星河云", "liability_cap")
+    assert fact.display == "过往 12 个月已支付的费用" and fact.citation.clause_id == "一.1"
