@@ -175,3 +175,15 @@ def test_a_cap_of_the_fees_paid_in_months_counted_in_words_and_digits(
     table = build_table(corpus.clauses, corpus.documents, corpus.providers)
     (fact,) = table.cell("星河云", "liability_cap")
     assert fact.display == "过往 12 个月已支付的费用" and fact.citation.clause_id == "一.1"
+
+
+def test_an_availability_commitment_stated_as_the_figure_itself(write_contract: Callable[..., Path]) -> None:
+    """本公司向您承诺…服务可用性为99.95％ (full-width ％) is a 99.95 % commitment, as 不低于99.95% is."""
+    folder = write_contract(
+        "sla.txt",
+        "本协议是星河云与您就对象存储服务订立的协议。\n一、 服务可用性\n"
+        "1. 本公司向您承诺对象存储的服务可用性为99.95％。\n",
+    ).parent
+    corpus = build_corpus(folder)
+    table = build_table(corpus.clauses, corpus.documents, corpus.providers)
+    assert values(table, "星河云", "sla_availability") == [(99.95, "一.1")]
