@@ -145,7 +145,7 @@ class Composer:
             if ranked:
                 top, fact = ranked[0]
                 word = "最长" if reverse else "最短"
-                if ATTRIBUTES[primary].unit in ("%/日", "倍"):
+                if ATTRIBUTES[primary].type != "duration":  # a rate, a share, a multiple: 最高 / 最低
                     word = "最高" if reverse else "最低"
                 draft.add(f"{label}{word}的是{top}：{self._statement(draft, fact)}")
                 rest = [f"{p}（{self._statement(draft, f)}）" for p, f in ranked[1:]]
@@ -162,6 +162,7 @@ class Composer:
                 prefix = ""
                 if analysis.intent == "yes_no":
                     prefix = fact_verdict(found[p]) + "，"
+                    prefix = "" if statements.startswith(prefix) else prefix  # 否，已付费用不予退还 says it
                 draft.add(f"{p}：{prefix}{statements}")
         if missing:
             draft.add(self._missing(question, analysis, missing, label))

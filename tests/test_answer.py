@@ -576,3 +576,22 @@ def test_a_contract_the_question_singles_out_answers_and_its_follow_ups_stay_wit
     follow = composer.ask("发票怎么开？", history=["星河云对象存储服务中断了怎么处理？"])
     check_citations(follow, composer)
     assert not follow.refused and follow.citations[0].doc_id == "storage.txt"
+
+
+def test_a_share_is_highest_not_longest_and_a_verdict_is_said_once(tmp_path: Path) -> None:
+    """哪家可用性最高？ ranks percentages: 最高, not 最长 (a duration's word); a yes/no answer whose fact already
+    says 否 (否，已付费用不予退还) does not say it twice."""
+    composer = contracts_composer(
+        tmp_path,
+        {
+            "星河.txt": STARRY_HEAD + "一、 服务\n1. 星河云承诺服务可用性不低于99.95%。\n"
+            "2. 服务费一经支付，不予退还。\n",
+            "lumen.txt": LUMEN_HEAD + "一、 服务\n1. 流明云承诺服务可用性不低于99.9%。\n",
+        },
+    )
+    ranked = composer.ask("哪家可用性最高？")
+    check_citations(ranked, composer)
+    assert "最高的是星河云" in ranked.answer and "最长" not in ranked.answer
+    refund = composer.ask("星河云的服务费能退吗？")
+    check_citations(refund, composer)
+    assert refund.answer.startswith("星河云：否，") and "否，否" not in refund.answer
