@@ -579,8 +579,8 @@ def test_a_contract_the_question_singles_out_answers_and_its_follow_ups_stay_wit
 
 
 def test_a_share_is_highest_not_longest_and_a_verdict_is_said_once(tmp_path: Path) -> None:
-    """哪家可用性最高？ ranks percentages: 最高, not 最长 (a duration's word); a yes/no answer whose fact already
-    says 否 (否，已付费用不予退还) does not say it twice."""
+    """哪家可用性最高？ ranks percentages: 最高, not 最长 (a duration's word); a yes/no answer whose fact
+    already says 否 (否，已付费用不予退还) does not say it twice."""
     composer = contracts_composer(
         tmp_path,
         {
