@@ -189,13 +189,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--split", choices=("dev", "heldout"), default="heldout")
     parser.add_argument("--out", type=Path)
     parser.add_argument("--ours-only", action="store_true", help="skip the baselines (quicker comparisons)")
-    args = parser.parse_args(argv)
-    path = DEV_QUESTIONS if args.split == "dev" else QUESTIONS
-    out = args.out or WORK / f"conversations-{args.split}.json"
-    folder = mixed_folder(WORK / "mixed-contracts")
-    pipeline = open_pipeline(
-        Settings(contracts_dir=folder, index_dir=WORK / "mixed-index"), progress=False, update=True
+    parser.add_argument(
+        "--contracts", type=Path, help="ask over this folder instead (your own contracts; needs --questions)"
     )
+    parser.add_argument("--questions", type=Path, help="a question file in the same format (your own)")
+    args = parser.parse_args(argv)
+    if args.contracts and not args.questions:
+        parser.error("--contracts needs --questions (the questions asked over that folder)")
+    path = args.questions or (DEV_QUESTIONS if args.split == "dev" else QUESTIONS)
+    name = path.stem if args.questions else args.split
+    out = args.out or WORK / f"conversations-{name}.json"
+    if args.contracts:
+        folder, index_dir = args.contracts, WORK / f"index-{args.contracts.name}"
+    else:
+        folder, index_dir = mixed_folder(WORK / "mixed-contracts"), WORK / "mixed-index"
+    pipeline = open_pipeline(Settings(contracts_dir=folder, index_dir=index_dir), progress=False, update=True)
     texts = {d: doc.text for d, doc in pipeline.index.documents.items()}
     asked = load_asked(texts, path)
     top_clause, chunks = bm25_top_clause(pipeline.retriever), dense_chunks(pipeline.retriever)
@@ -218,8 +226,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         systems = dict(list(systems.items())[:1])
     report = run(systems, asked, texts)
     print(
-        f"{args.split} conversations ({path.name}): {len(asked)} questions over {len(texts)} contracts"
-        + (" (not tuned on, not gating)\n" if args.split == "heldout" else "\n")
+        f"{name} conversations ({path.name}): {len(asked)} questions over {len(texts)} contracts"
+        + (" (not tuned on, not gating)\n" if name == "heldout" else "\n")
     )
     keys = list(next(iter(report.values()))["scores"])
     print("| system | " + " | ".join(keys) + " |")

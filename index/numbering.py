@@ -46,7 +46,8 @@ _WORD_COUNTER = re.compile(
     r"\d{1,3}\.[ \t]+(?=(?:\[bookmark:[^\]\n]*\])?\d{1,3}(?:\.\d{1,3})*(?:\.|[ \t]|$|[^\d.%％]))"
 )
 #: ``1.`` / ``1.1`` / ``3.2.12．`` / ``3.2. 1`` (an editor's space after an inner dot, checked in context).
-_DOTTED = re.compile(r"(\d{1,3}(?:[.．][ ]?\d{1,3})*)([.．])?")
+#: ``1.1`` / ``3.1.3.5.1``, or hyphenated as some contracts write them (``1-2-1``, ``6-9-1．``).
+_DOTTED = re.compile(r"(\d{1,3}(?:-\d{1,3})+|\d{1,3}(?:[.．][ ]?\d{1,3})*)([.．])?")
 _DOTTED_TIGHT = re.compile(r"(\d{1,3}(?:[.．]\d{1,3})*)([.．])?")
 _PAREN_DOT = r"(?:[.．](?!\d))?"  # ``(ii).`` / ``(四).``: a dot after the closing parenthesis
 
@@ -150,7 +151,7 @@ def _dotted(text: str, pos: int, end: int, ctx: _Context, bare_ok: bool) -> tupl
     if not m:
         return None
     number, dot, after = m.group(1), m.group(2), m.end()
-    label, depth = _label(number), number.count(".") + number.count("．") + 1
+    label, depth = _label(number), number.count(".") + number.count("．") + number.count("-") + 1
     nxt = text[after] if after < end else ""
     lead = skip_markup(text, after, end)
     visible = text[lead] if lead < end else ""
@@ -171,7 +172,7 @@ def _dotted(text: str, pos: int, end: int, ctx: _Context, bare_ok: bool) -> tupl
 
 
 def _label(number: str) -> str:
-    return number.replace("．", ".").replace(" ", "")
+    return number.replace("．", ".").replace("-", ".").replace(" ", "")
 
 
 def _continues(label: str, previous: str) -> bool:

@@ -121,3 +121,22 @@ def test_empty_and_unnumbered_documents() -> None:
     assert seg("") == {}
     found = seg("本协议没有编号。\n第二段。\n")
     assert [c.kind for c in found.values()] == ["preamble", "preamble"]
+
+
+def test_hyphenated_numbers_under_articles_and_a_range_that_is_no_number() -> None:
+    """1-1 / 1-2-1 / 1-2-2 (the body on the next line) number clauses as 1.1 / 1.2.1 …; 7-10 个工作日 inside a
+    sentence, and a telephone number, are not numbers of clauses."""
+    text = (
+        "第一条 术语\n"
+        "1-1 用户通过星河云注册域名。\n"
+        "1-2 域名注册的术语含义如下：\n"
+        "1-2-1 域名注册：是指用户通过星河云注册域名。\n"
+        "1-2-2\n"
+        "域名注册成功：指域名被注册管理机构确认。\n"
+        "第二条 费用\n"
+        "2-1 退款将在 7-10 个工作日内到账，客服电话 400-810-8888。\n"
+    )
+    found = seg(text)
+    assert [k for k in found if k[0].isdigit()] == ["1.1", "1.2", "1.2.1", "1.2.2", "2.1"]
+    assert found["1.2.2"].text.startswith("域名注册成功")
+    assert found["2.1"].text.endswith("400-810-8888。")
