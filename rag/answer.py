@@ -32,6 +32,7 @@ from rag.understand import (
     Analysis,
     asked_types,
     asks_identity,
+    names_spelled_right,
     normalise,
     verdict,
     with_history,
@@ -362,7 +363,11 @@ class Composer:
 
     def _scoped(self, question: str, provider: str | None, history: Sequence[str]) -> tuple[Analysis, str]:
         """Scope precedence: a provider the question names, then the conversation's, then the filter."""
-        analysis, query = with_history(question, [normalise(h) for h in history], self.providers)
+        analysis, query = with_history(
+            names_spelled_right(question, self.providers),
+            [names_spelled_right(normalise(h), self.providers) for h in history],
+            self.providers,
+        )
         if provider and not analysis.providers and analysis.intent != "out_of_scope":
             analysis = replace(analysis, providers=(provider,), scope="filter")
         return analysis, query

@@ -121,6 +121,25 @@ def _near_names(question: str, providers: Collection[Provider]) -> list[tuple[st
     return out
 
 
+def names_spelled_right(question: str, providers: Collection[Provider]) -> str:
+    """The question with the provider names it was read to say with one wrong character written right
+    (帮趣网洛 → 帮趣网络, UCloub → UCloud): the words searched for and covered are then the contract's own.
+    Only where ``providers_named`` relied on the near match: elsewhere a window one character off a short
+    name is an ordinary word (腾讯企业 is not 腾讯云)."""
+    exact = set(provider_names_in(question, providers))
+    named = set(providers_named(question, providers))
+    for provider, name in _near_names(question, providers):
+        if provider in exact or provider not in named:
+            continue
+        key = name.lower() if name.isascii() else name
+        text = question.lower() if name.isascii() else question
+        for i in range(len(text) - len(key) + 1):
+            if _near(key, text[i : i + len(key)]):
+                question = question[:i] + name + question[i + len(key) :]
+                break
+    return question
+
+
 def _said(question: str, providers: Collection[Provider], provider: str) -> list[str]:
     """The names of ``provider`` the question says exactly."""
     return [n for p in providers if p.name == provider for n in p.names if len(n) >= 2 and n in question]

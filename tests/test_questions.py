@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from core.records import Provider
 from rag.answer import Composer
 from rag.cli import main
-from rag.understand import normalise, providers_named, verdict, with_history
+from rag.understand import names_spelled_right, normalise, providers_named, verdict, with_history
 
 PROVIDERS = (
     Provider("码尚云", "上海码昶信息技术咨询中心"),
@@ -199,6 +199,20 @@ def test_a_long_name_with_a_typo_beats_a_short_alias_inside_it() -> None:
     assert providers_named("腾讯企业油的可用性标准是多少？", providers) == ["腾讯云"]
     assert providers_named("腾讯的推送协议", providers) == ["TPNS"]  # the short alias still works alone
     assert providers_named("腾讯云的滞纳金", providers) == ["腾讯云"]
+
+
+def test_a_name_read_with_a_typo_is_written_right_and_nothing_else_is() -> None:
+    """马尚云 → 码尚云 and CDNetwarks → CDNetworks, so the question is searched with the contract's words; a
+    window one character off a short name inside other words (腾讯企业 ~ 腾讯云) is left alone."""
+    providers = (
+        Provider("腾讯云", None, ("腾讯", "企业邮"), doc_id="t.md"),
+        Provider("码尚云", None, (), doc_id="m.md"),
+        Provider("CDNetworks", None, (), doc_id="c.md"),
+    )
+    assert names_spelled_right("马尚云的滞纳金是多少", providers) == "码尚云的滞纳金是多少"
+    assert names_spelled_right("cdnetwarks 的仲裁在哪", providers) == "CDNetworks 的仲裁在哪"
+    untouched = "腾讯企业邮的邮箱容量，西部数码的云服务器"
+    assert names_spelled_right(untouched, providers) == untouched
 
 
 def test_short_follow_ups_in_several_shapes_reuse_the_previous_question() -> None:
