@@ -11,6 +11,7 @@ import json
 import platform
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from types import MappingProxyType
@@ -114,9 +115,40 @@ class Manifest:
         (build / MANIFEST_FILE).write_text(json.dumps(self.to_dict(), ensure_ascii=False), encoding="utf-8")
 
 
+#: The code and data that read a contract into the records a build stores (text cleanup, numbering,
+#: segmentation, providers): a build made by other versions of them holds other clauses or providers.
+_READER_SOURCES = (
+    "core/text.py",
+    "core/numbers.py",
+    "index/load.py",
+    "index/cleanup.py",
+    "index/numbering.py",
+    "index/outline.py",
+    "index/segment.py",
+    "index/providers.py",
+    "index/party_words.py",
+    "index/provider_manifest.py",
+    "index/resources/parties.toml",
+)
+_ROOT = Path(__file__).resolve().parent.parent
+
+
+@lru_cache(maxsize=1)
+def reader_version() -> str:
+    """The segmenter's version and a digest of the reading code, so an upgraded reader is never served
+    records its predecessor wrote (a stale provider name or clause split) until ``rag index`` runs."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for name in _READER_SOURCES:
+        path = _ROOT / name
+        digest.update(path.read_bytes() if path.exists() else name.encode())
+    return f"{SEGMENTER_VERSION}+{digest.hexdigest()[:12]}"
+
+
 def current_versions() -> dict[str, str]:
     """Versions of everything that shapes a build: the segmenter, the dictionaries, Python and packages."""
-    out = {"python": platform.python_version(), "segmenter": SEGMENTER_VERSION, "tokenizer": resources_hash()}
+    out = {"python": platform.python_version(), "segmenter": reader_version(), "tokenizer": resources_hash()}
     for package in _PACKAGES:
         try:
             out[package] = version(package)
@@ -136,8 +168,8 @@ def incompatibility(
     """
     if manifest.format != FORMAT_VERSION:
         return f"index format {manifest.format} is not {FORMAT_VERSION}"
-    if manifest.versions.get("segmenter") != SEGMENTER_VERSION:
-        return "index was segmented by another version of the segmenter"
+    if manifest.versions.get("segmenter") != reader_version():
+        return "index was read by another version of the contract reader (segmenter or providers)"
     if manifest.versions.get("tokenizer") != resources_hash():
         return "index was tokenised with other dictionaries or stop words"
     if (manifest.model.id, manifest.model.weights_hash) != (embedder.model_id, embedder.weights_hash):

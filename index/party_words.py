@@ -48,7 +48,8 @@ _ACTOR = re.compile(
     r"(?:^|(?<=[，。；：\n])|(?<=\d[.．、\s]))\s*([\u4e00-\u9fff]{2,6}?|[A-Za-z][A-Za-z0-9]{1,15})\s*"
     r"(?:" + DUTIES + ")"
 )
-_MIN_ACTOR_COUNT = 5
+_MIN_ACTOR_COUNT = 5  # for an alias; the name of a contract nothing else names needs fewer (below)
+FALLBACK_ACTOR_COUNT = 3
 #: A template's placeholder left in the text ({{ webInfo.title }}, {{entityName}}) or a part of one.
 PLACEHOLDER = re.compile(r"[{}]")
 #: A defined term acts as a party when followed by a duty or by what a party does to another (提供, 向, 与 …).
@@ -67,16 +68,21 @@ def opens_clauses(term: str, text: str, at_least: int = 2) -> bool:
     return len(re.findall(pattern, strip_markup(text), flags=re.MULTILINE)) >= at_least
 
 
-def acting_party(text: str) -> str | None:
+_CONJUNCTIONS = "则但且并而即也又均都就故"
+
+
+def acting_party(text: str, at_least: int = _MIN_ACTOR_COUNT) -> str | None:
     """The name that most often opens a clause as the one who acts (X有权 / X应 / X将 …), other than the
-    user: how the contract itself refers to the provider (腾讯有权…, 腾讯应…)."""
+    user, at least ``at_least`` times: how the contract itself refers to the provider (腾讯有权…, 腾讯应…)."""
     counts: dict[str, int] = {}
     for m in _ACTOR.finditer(strip_markup(text)):
         actor = m.group(1)
-        if not is_generic(actor) and not actor.startswith(("本", "该", "其", "如", "若", "我", "您", "你")):
+        # 本公司 / 该方 / 如您 / 则公司 (a conjunction before a generic word): not a name
+        bare = actor[1:] if actor[0] in _CONJUNCTIONS else actor
+        if not is_generic(bare) and not actor.startswith(("本", "该", "其", "如", "若", "我", "您", "你")):
             counts[actor] = counts.get(actor, 0) + 1
     best = max(counts, key=lambda a: (counts[a], len(a)), default=None)
-    return best if best and counts[best] >= _MIN_ACTOR_COUNT else None
+    return best if best and counts[best] >= at_least else None
 
 
 def most_repeated_part(subject: str, text: str) -> str:

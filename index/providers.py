@@ -33,6 +33,7 @@ from collections.abc import Mapping
 from core.records import Provider
 from core.text import strip_markup
 from index.party_words import (
+    FALLBACK_ACTOR_COUNT,
     GENERIC_SUFFIXES,
     PARTIES,
     PLACEHOLDER,
@@ -77,6 +78,11 @@ _LATIN_ENTITY = re.compile(
 _PRODUCT = re.compile(
     r"(?:使用|提供的)?((?:[\u4e00-\u9fffA-Za-z0-9 ]|(?<=[A-Za-z0-9])\.(?=[A-Za-z])){2,30}?)[（(]\s*"
     r"(?:以下简称|以下称|下称|简称)\s*为?\s*[：:]?\s*[“\"]本(?:服务|网站|平台|产品)[”\"]"
+)
+#: A service named with its English name and abbreviation:
+#: 网易云对象存储服务（Netease Object Storage Service，NOS）.
+_PRODUCT_ABBREVIATED = re.compile(
+    r"([\u4e00-\u9fff]{2,16})[（(]\s*([A-Z][A-Za-z ]{3,60}?)\s*[，,]\s*([A-Z][A-Za-z0-9]{1,7})\s*[）)]"
 )
 #: "本服务是腾讯云提供的文字识别 OCR 服务": the service the contract is about, named in a definition sentence.
 _PRODUCT_IS = re.compile(
@@ -187,6 +193,10 @@ def _products(text: str) -> list[str]:
             if len(form) >= 2 and not is_generic(form):
                 out.append(form)
         out += [w for w in _LATIN_WORD.findall(product) if w.lower() not in WEB_WORDS]
+    for m in _PRODUCT_ABBREVIATED.finditer(
+        plain
+    ):  # 网易云对象存储服务（Netease Object Storage Service，NOS）
+        out += [m.group(1), m.group(2).strip(), m.group(3)]
     return list(dict.fromkeys(out))
 
 
@@ -297,7 +307,8 @@ def detect_provider(text: str, manifest: ManifestEntry | None = None) -> Provide
         aliases.append(weak_title)  # of service (域名): an alias
     candidates = [c for c in candidates if c and not PLACEHOLDER.search(c)]
     name = next(iter(candidates), None) or weak_title or entity_brand(entity, text) or entity
-    name = name or acting_party(text)
+    if not name and not _TEMPLATE.search(text):  # a template's blank names it: left unidentified
+        name = acting_party(text, FALLBACK_ACTOR_COUNT)
     name = name or UNIDENTIFIED
     sub_brand = _sub_brand(text, name, entity)
     if sub_brand:  # 为使用腾讯企业邮服务（以下简称“本服务”） with 腾讯云 the provider: users say 腾讯企业邮
@@ -330,7 +341,7 @@ def detect_provider(text: str, manifest: ManifestEntry | None = None) -> Provide
 
 def _why_unidentified(text: str) -> str:
     """Why no provider could be read, and how to fix it."""
-    placeholders = sorted(set(re.findall(r"\{\{\s*[\w.]+\s*\}\}", text)))[:3]
+    placeholders = sorted(set(_TEMPLATE.findall(text)))[:3]
     found = f"; the text keeps template placeholders ({', '.join(placeholders)})" if placeholders else ""
     return (
         f"no legal entity, defined term or contracting-party sentence names the provider{found}; "
@@ -344,6 +355,8 @@ _ANY_DOMAIN = re.compile(
 )
 _WEAK_ENTITY_SUFFIXES = ("中心", "研究院")
 UNIDENTIFIED = "未识别的服务商"
+#: A template's placeholder kept in the text: {{entityName}}, {{ webInfo.title }}.
+_TEMPLATE = re.compile(r"\{\{\s*[\w.]+\s*\}\}")
 #: Words a title puts between the brand and 协议 (优维科技网站使用电子协议 → 优维科技).
 _TITLE_FILLER = re.compile("(?:" + "|".join(PARTIES["title_filler"]) + ")+$")
 _OTHER_SITES = frozenset(PARTIES["other_sites"])

@@ -34,7 +34,8 @@ from index.cleanup import MD_HEADING, bullet_end, skip_line_lead, skip_markup, t
 from index.numbering import Line, Marker, find_markers, split_lines
 from index.outline import assign_ids, body_start_index, build_tree, label_articles, mark_parts
 
-#: Bump when segmentation or provider output changes, so old indexes are rebuilt rather than misread.
+#: Bump when segmentation or provider output changes; builds also record a digest of the reading code
+#: (index/manifest.py ``reader_version``), so an edit there alone also makes old indexes rebuilt.
 SEGMENTER_VERSION = "2026.12-3"
 
 _SENTENCE_END = re.compile(r"[。！？!?；;]+[”’」』）)\]】]*|\n+|(?:<br[ \t]*/?>)+", re.IGNORECASE)

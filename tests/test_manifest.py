@@ -12,6 +12,7 @@ import pytest
 from core.protocols import Embedder, Retriever
 from index.embed import HashingEmbedder
 from index.manifest import FORMAT_VERSION, Manifest, incompatibility
+from index.segment import SEGMENTER_VERSION
 from index.store import build_index, load_index, read_manifest
 from rag.retrieve import HybridRetriever
 
@@ -48,7 +49,7 @@ def test_a_fresh_build_is_compatible_and_searchable(built: tuple[Path, Path]) ->
     ("change", "reason"),
     [
         ({"format": FORMAT_VERSION + 1}, "index format"),
-        ({"versions": {"segmenter": "0.0-old"}}, "another version of the segmenter"),
+        ({"versions": {"segmenter": "0.0-old"}}, "another version of the contract reader"),
         ({"versions": {"tokenizer": "other"}}, "other dictionaries or stop words"),
         ({"model": {"id": "other-model", "weights_hash": "x", "dim": 384}}, "built with model 'other-model'"),
         ({"model": {"id": "hashing-384", "weights_hash": "none", "dim": 128}}, "dimension 128"),
@@ -98,3 +99,24 @@ def test_rag_index_rebuilds_what_the_loader_would_refuse(built: tuple[Path, Path
 def test_the_retriever_and_embedders_satisfy_their_protocols(hashing_retriever: object) -> None:
     assert isinstance(hashing_retriever, Retriever)
     assert isinstance(HashingEmbedder(), Embedder)
+
+
+def test_the_reader_version_follows_the_reading_code(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An edit to the code that reads contracts (providers, numbering …) changes the version a build records,
+    so an index written by the old reader is rebuilt, never served with stale providers or clauses."""
+    import shutil
+
+    from index import manifest
+
+    for name in manifest._READER_SOURCES:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(manifest._ROOT / name, tmp_path / name)
+    monkeypatch.setattr(manifest, "_ROOT", tmp_path)
+    manifest.reader_version.cache_clear()
+    before = manifest.reader_version()
+    with (tmp_path / "index" / "providers.py").open("a", encoding="utf-8") as handle:
+        handle.write("\n# a changed reader\n")
+    manifest.reader_version.cache_clear()
+    after = manifest.reader_version()
+    manifest.reader_version.cache_clear()
+    assert before != after and before.startswith(SEGMENTER_VERSION + "+")

@@ -341,3 +341,19 @@ def test_a_latin_name_that_opens_the_clauses_names_a_provider_the_text_never_def
         for n, duty in enumerate(("将保障", "承诺保障", "有权检查", "应当维护", "将持续改进"), start=1)
     )
     assert detect_provider(text).name == "Orbix"
+
+
+def test_an_sla_that_only_acts_under_its_brand_and_names_its_service_in_english() -> None:
+    """No entity, no definition, no contracting sentence, a title that names a kind of document: the brand
+    the clauses act under (星澜蜂巢将… / 星澜蜂巢有权…) is the name, and the service written with its English
+    name and abbreviation gives both as aliases; 则公司 (a conjunction and 公司) is never a name."""
+    text = (
+        "# 服务等级协议\n\n"
+        "星澜云对象存储服务（Starlan Object Storage Service，SOS）为用户提供大容量的云存储服务。\n\n"
+        "用户服务期满后需要销毁数据的，星澜蜂巢将自动清除对应服务器上的数据。\n\n"
+        "因故障导致服务不可用的，星澜蜂巢将对不可用时间进行赔偿，则公司将按月结算。\n\n"
+        "1.星澜蜂巢有权根据变化适时对本协议部分服务指标作出调整。\n"
+    )
+    provider = detect_provider(text)
+    assert provider.name == "星澜蜂巢"
+    assert {"SOS", "Starlan Object Storage Service", "星澜云对象存储服务"} <= set(provider.aliases)

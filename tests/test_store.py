@@ -146,7 +146,10 @@ def test_an_index_from_another_segmenter_version_is_refused(folder: Path, tmp_pa
     manifest = json.loads(path.read_text(encoding="utf-8"))
     manifest["versions"]["segmenter"] = "0.0-old"
     path.write_text(json.dumps(manifest), encoding="utf-8")
-    with pytest.raises(IndexLoadError, match="another version of the segmenter; run `rag index`"):
+    with pytest.raises(
+        IndexLoadError,
+        match=r"another version of the contract reader \(segmenter or providers\); run `rag index`",
+    ):
         load_index(tmp_path / "index", HashingEmbedder())
 
 
