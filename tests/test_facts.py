@@ -187,3 +187,17 @@ def test_an_availability_commitment_stated_as_the_figure_itself(write_contract: 
     corpus = build_corpus(folder)
     table = build_table(corpus.clauses, corpus.documents, corpus.providers)
     assert values(table, "星河云", "sla_availability") == [(99.95, "一.1")]
+
+
+def test_the_window_for_claiming_sla_compensation(write_contract: Callable[..., Path]) -> None:
+    """赔偿申请必须…两（2）个月内提出 is a 60-day claim window; 每月第五（5）个工作日后…提出赔偿申请 opens the
+    window and is no deadline."""
+    folder = write_contract(
+        "sla.txt",
+        "本协议是星河云与您就云主机服务订立的协议。\n一、 赔偿申请时限\n"
+        "1. 客户可以在每月第五（5）个工作日后对上个月没有达到可用性的实例提出赔偿申请。\n"
+        "2. 赔偿申请必须限于在服务没有达到可用性的相关月份结束后两（2）个月内提出。\n",
+    ).parent
+    corpus = build_corpus(folder)
+    table = build_table(corpus.clauses, corpus.documents, corpus.providers)
+    assert values(table, "星河云", "sla_claim_deadline") == [(60.0, "一.2")]
