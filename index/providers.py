@@ -79,6 +79,11 @@ _PRODUCT = re.compile(
     r"(?:使用|提供的)?((?:[\u4e00-\u9fffA-Za-z0-9 ]|(?<=[A-Za-z0-9])\.(?=[A-Za-z])){2,30}?)[（(]\s*"
     r"(?:以下简称|以下称|下称|简称)\s*为?\s*[：:]?\s*[“\"]本(?:服务|网站|平台|产品)[”\"]"
 )
+#: The document naming itself (UCloud US3服务等级协议（以下简称“本协议”）): its Latin product words are names.
+_DOCUMENT_SELF = re.compile(
+    r"([\u4e00-\u9fffA-Za-z0-9 ]{2,30}?)[（(]\s*(?:以下简称|以下称|下称|简称)\s*为?\s*[：:]?\s*"
+    r"[“\"]本(?:协议|条款)[”\"]"
+)
 #: A service named with its English name and abbreviation:
 #: 网易云对象存储服务（Netease Object Storage Service，NOS）.
 _PRODUCT_ABBREVIATED = re.compile(
@@ -193,9 +198,12 @@ def _products(text: str) -> list[str]:
             if len(form) >= 2 and not is_generic(form):
                 out.append(form)
         out += [w for w in _LATIN_WORD.findall(product) if w.lower() not in WEB_WORDS]
-    for m in _PRODUCT_ABBREVIATED.finditer(
-        plain
-    ):  # 网易云对象存储服务（Netease Object Storage Service，NOS）
+    for m in _DOCUMENT_SELF.finditer(plain):  # UCloud US3服务等级协议（以下简称“本协议”）: US3
+        out += [
+            w for w in _LATIN_WORD.findall(m.group(1)) if w.lower() not in WEB_WORDS and not is_generic(w)
+        ]
+    # 网易云对象存储服务（Netease Object Storage Service，NOS）: the service, its English and short names
+    for m in _PRODUCT_ABBREVIATED.finditer(plain):
         out += [m.group(1), m.group(2).strip(), m.group(3)]
     return list(dict.fromkeys(out))
 

@@ -357,3 +357,14 @@ def test_an_sla_that_only_acts_under_its_brand_and_names_its_service_in_english(
     provider = detect_provider(text)
     assert provider.name == "星澜蜂巢"
     assert {"SOS", "Starlan Object Storage Service", "星澜云对象存储服务"} <= set(provider.aliases)
+
+
+def test_a_document_that_names_itself_gives_its_latin_product_name() -> None:
+    """Nebulix ZS3服务等级协议（以下简称“本协议”）: ZS3 is what users call the service (and singles this
+    document out among the provider's several)."""
+    text = (
+        "Nebulix ZS3服务等级协议（以下简称“本协议”）规定了Nebulix向客户提供ZS3对象存储服务的服务等级指标。\n"
+        "1. 服务可用性\n1.1 Nebulix承诺ZS3的服务可用性不低于99.9%。\n"
+    )
+    provider = detect_provider(text)
+    assert provider.name == "Nebulix" and "ZS3" in provider.aliases
