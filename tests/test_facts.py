@@ -201,3 +201,15 @@ def test_the_window_for_claiming_sla_compensation(write_contract: Callable[..., 
     corpus = build_corpus(folder)
     table = build_table(corpus.clauses, corpus.documents, corpus.providers)
     assert values(table, "星河云", "sla_claim_deadline") == [(60.0, "一.2")]
+
+
+def test_where_the_data_centres_are(write_contract: Callable[..., Path]) -> None:
+    """提供服务的数据中心应位于中华人民共和国 says where the data is kept, as 数据存储于中国境内 does."""
+    folder = write_contract(
+        "loc.txt",
+        "本协议是星河云与您就云服务订立的协议。\n一、 服务位置\n"
+        "1. 提供服务的数据中心应位于中华人民共和国（不包括香港特别行政区）。\n",
+    ).parent
+    corpus = build_corpus(folder)
+    table = build_table(corpus.clauses, corpus.documents, corpus.providers)
+    assert values(table, "星河云", "data_location") == [("中华人民共和国", "一.1")]
