@@ -283,3 +283,18 @@ def test_a_notice_about_prices_is_the_price_change_notice(question: str) -> None
     from rag.understand import analyze
 
     assert analyze(normalise(question), []).attributes[0] == "price_change_notice"
+
+
+@pytest.mark.parametrize(
+    ("question", "intent"),
+    [
+        ("码尚云注册成功以后还能退款不？", "yes_no"),  # A-not-A, the 不 at the end
+        ("码尚云停机一天算不算违约？", "yes_no"),  # X不X
+        ("码尚云到期数据会删掉没？", "yes_no"),
+        ("码尚云的不可抗力怎么算？", "open"),  # 不 inside a word is no question form
+    ],
+)
+def test_yes_no_questions_in_their_spoken_forms(question: str, intent: str) -> None:
+    from rag.understand import analyze
+
+    assert analyze(normalise(question), PROVIDERS).intent == intent
