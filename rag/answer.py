@@ -7,6 +7,7 @@ a rate) occurs inside that span. When nothing retrieved supports an answer the c
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from functools import lru_cache
@@ -17,6 +18,7 @@ from core.numbers import durations, money, rates
 from core.protocols import Retriever
 from core.records import Answer, Citation, Clause, Fact, Hit, Provider
 from core.text import abbreviated_in, strip_markup
+from index.party_words import GENERIC_SUFFIXES
 from index.textproc import ChineseTokenizer
 from rag.catalog import about
 from rag.complete import completed
@@ -105,7 +107,12 @@ class Composer:
         """The provider's facts; only the named contract's when the question singles one out, and only a
         product section's when the question names that product (弹性容器实例 among Alibaba's 20)."""
         facts = [f for a in attributes for f in self.table.cell(provider, a)]
-        chosen = [f for f in facts if f.citation.doc_id in documents] or facts
+        # the contract the question singles out, when the provider has it (its other contracts answer
+        # only for a provider the question names no contract of)
+        ours = [f for f in facts if f.citation.doc_id in documents]
+        chosen = (
+            ours if ours or any(d in self.table.documents.get(provider, ()) for d in documents) else facts
+        )
         named = [f for f in chosen if f.qualifier and normalise(f.qualifier) in question]
         return named or chosen
 
@@ -163,7 +170,8 @@ class Composer:
                 prefix = ""
                 if analysis.intent == "yes_no":
                     prefix = fact_verdict(found[p]) + "，"
-                    prefix = "" if statements.startswith(prefix) else prefix  # 否，已付费用不予退还 says it
+                    if all(f.display.startswith(prefix) for f in shown):  # 否，已付费用不予退还: said once
+                        statements = re.sub(rf"(^|》|；){prefix}", r"\1", statements)
                 draft.add(f"{p}：{prefix}{statements}")
         if missing:
             draft.add(self._missing(question, analysis, missing, label))
@@ -370,7 +378,25 @@ class Composer:
         )
         if provider and not analysis.providers and analysis.intent != "out_of_scope":
             analysis = replace(analysis, providers=(provider,), scope="filter")
+        if len(analysis.providers) == 1 and not analysis.documents:
+            analysis = replace(analysis, documents=self._titled(query, analysis.providers[0]))
         return analysis, query
+
+    def _titled(self, question: str, provider: str) -> tuple[str, ...]:
+        """The provider's contracts whose title's own words the question says (UCloud 的域名… → 《域名服务
+        协议》 among UCloud's domain terms and storage SLA); words every one of its titles has (服务, 协议) do
+        not count. None when the question says no such word or says them of every contract."""
+        docs = self.table.documents.get(provider, ())
+        if len(docs) < 2:
+            return ()
+        words = {d: self.tokenizer.tokenize(self.table.titles.get(d, "")) for d in docs}
+        kinds = set(GENERIC_SUFFIXES)  # 服务, 协议, 条款 … name the kind of document, not its subject
+        for ws in words.values():  # 域名服务 (one word to jieba) says 域名 once 服务 is off
+            ws += [w[: -len(end)] for w in ws for end in kinds if w.endswith(end) and len(w) - len(end) >= 2]
+        shared = set.intersection(*(set(w) for w in words.values()))
+        asked = set(self.tokenizer.tokenize(question)) - shared - kinds - set(QUESTION_FILLER)
+        chosen = tuple(d for d in docs if asked & set(words[d]))
+        return chosen if len(chosen) < len(docs) else ()
 
     def ask(self, question: str, provider: str | None = None, history: Sequence[str] = ()) -> Answer:
         asked = question.strip()

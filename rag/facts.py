@@ -306,6 +306,9 @@ def build_table(
     return FactTable(names, facts, titles, {k: tuple(v) for k, v in docs.items()})
 
 
+_TITLE_WORDS = re.compile(r"(?:协议|条款|合同|规则)(?:[（(][A-Za-z]{2,6}[）)])?$")
+
+
 def _title(doc_id: str, clauses: list[Clause], text: str = "") -> str:
     """The contract's title line (not a prompt such as 提示条款); else the 《…》 its opening defines as 本协议
     (您应当阅读并遵守《腾讯企业邮服务等级协议》（以下简称“本协议”）); else what its opening says it is about
@@ -320,6 +323,14 @@ def _title(doc_id: str, clauses: list[Clause], text: str = "") -> str:
     )
     if defined:
         return defined.group(1).strip()
+    # a heading the segmenter kept as the opening's (## 域名服务协议), or the opening naming itself without
+    # 《》 (UCloud US3服务等级协议（以下简称“本协议”）)
+    first = next((line.strip("# ").strip() for line in opening.splitlines() if line.strip()), "")
+    if len(first) <= 40 and _TITLE_WORDS.search(first):
+        return first
+    named = re.search(r"([^，。；（(\n]{2,40}?)[（(]以下简称[“\"]?本(?:协议|条款)", opening)
+    if named:
+        return named.group(1).strip()
     # 本服务条款是腾讯云与您，就您使用文字识别服务…签订的合同 → 文字识别服务条款
     said = re.search(
         r"本(服务条款|服务协议|协议|条款|合同)(?:是|系)[^。；\n]{0,40}?就您?使用([^，。；（(\n]{2,30}?)"

@@ -595,3 +595,24 @@ def test_a_share_is_highest_not_longest_and_a_verdict_is_said_once(tmp_path: Pat
     refund = composer.ask("星河云的服务费能退吗？")
     check_citations(refund, composer)
     assert refund.answer.startswith("星河云：否，") and "否，否" not in refund.answer
+
+
+def test_a_title_word_in_the_question_singles_out_that_contract_of_the_provider(tmp_path: Path) -> None:
+    """星河云 has domain terms and a storage SLA; 域名 in the question (its title's own word, 域名服务 to
+    jieba) singles out the domain terms, whose refund clause answers alone; 服务 / 协议 (in every title)
+    single out nothing."""
+    head = "本协议是星河云与您订立的协议。\n"
+    composer = contracts_composer(
+        tmp_path,
+        {
+            "domain.md": "\n\n## 域名服务协议\n\n" + head + "一、 费用\n"
+            "1. 域名注册成功后，所缴纳的费用不予退还。\n",
+            "storage.md": "# 对象存储服务等级协议（SLA）\n\n" + head + "一、 费用\n"
+            "1. 服务终止的，已付费用不予退还。\n",
+        },
+    )
+    answer = composer.ask("星河云的域名注册成功以后还能退款吗？")
+    check_citations(answer, composer)
+    assert not answer.refused and {c.doc_id for c in answer.citations} == {"domain.md"}
+    both = composer.ask("星河云的服务协议里已付费用能退款吗？")
+    assert {c.doc_id for c in both.citations} == {"domain.md", "storage.md"}
