@@ -9,7 +9,7 @@ are asked over holds all 21 contracts (the bundled five and the 16 of ``evals/co
 An answer is right only when it is not refused, contains every key fact, and at least one citation overlaps
 a gold span (key facts alone can be hit by quoting long clauses); ``related`` clauses are never scored.
 Three baselines in the same run: the top BM25 clause, the top retrieved span, and the top three 500-character
-dense chunks.
+dense chunks. ``--contracts DIR --questions FILE`` asks your own questions (same format) over your own folder.
 """
 
 from __future__ import annotations
