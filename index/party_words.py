@@ -68,6 +68,7 @@ def opens_clauses(term: str, text: str, at_least: int = 2) -> bool:
     return len(re.findall(pattern, strip_markup(text), flags=re.MULTILINE)) >= at_least
 
 
+#: One-character conjunctions a clause-opening match can start with (则公司将…): not part of a name.
 _CONJUNCTIONS = "则但且并而即也又均都就故"
 
 

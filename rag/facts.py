@@ -326,7 +326,7 @@ def _title(doc_id: str, clauses: list[Clause], text: str = "") -> str:
     # a heading the segmenter kept as the opening's (## 域名服务协议), or the opening naming itself without
     # 《》 (UCloud US3服务等级协议（以下简称“本协议”）)
     first = next((line.strip("# ").strip() for line in opening.splitlines() if line.strip()), "")
-    if len(first) <= 40 and _TITLE_WORDS.search(first):
+    if len(first) <= 40 and _TITLE_WORDS.search(first) and first not in GENERIC_TERMS:  # not 提示条款
         return first
     named = re.search(r"([^，。；（(\n]{2,40}?)[（(]以下简称[“\"]?本(?:协议|条款)", opening)
     if named:
