@@ -18,7 +18,6 @@ from core.numbers import durations, money, rates
 from core.protocols import Retriever
 from core.records import Answer, Citation, Clause, Fact, Hit, Provider
 from core.text import abbreviated_in, strip_markup
-from index.party_words import GENERIC_SUFFIXES
 from index.textproc import ChineseTokenizer
 from rag.catalog import about
 from rag.complete import completed
@@ -371,32 +370,27 @@ class Composer:
 
     def _scoped(self, question: str, provider: str | None, history: Sequence[str]) -> tuple[Analysis, str]:
         """Scope precedence: a provider the question names, then the conversation's, then the filter."""
-        analysis, query = with_history(
-            names_spelled_right(question, self.providers),
-            [names_spelled_right(normalise(h), self.providers) for h in history],
-            self.providers,
-        )
+        question = names_spelled_right(question, self.providers)
+        earlier = [names_spelled_right(normalise(h), self.providers) for h in history]
+        analysis, query = with_history(question, earlier, self.providers)
         if provider and not analysis.providers and analysis.intent != "out_of_scope":
             analysis = replace(analysis, providers=(provider,), scope="filter")
         if len(analysis.providers) == 1 and not analysis.documents:
-            analysis = replace(analysis, documents=self._titled(query, analysis.providers[0]))
+            docs, words = self.table.titled(query, analysis.providers[0], self._content_words)
+            if (
+                earlier and docs and not analysis.read_as
+            ):  # 那UCloud对象存储呢？: a follow-up about one contract
+                bare = question
+                for word in words:
+                    bare = bare.replace(word, "")
+                again, again_query = with_history(bare, earlier, self.providers)
+                if again.read_as and again.providers == analysis.providers:
+                    analysis, query = again, again_query
+            analysis = replace(analysis, documents=docs)
         return analysis, query
 
-    def _titled(self, question: str, provider: str) -> tuple[str, ...]:
-        """The provider's contracts whose title's own words the question says (UCloud 的域名… → 《域名服务
-        协议》 among UCloud's domain terms and storage SLA); words every one of its titles has (服务, 协议) do
-        not count. None when the question says no such word or says them of every contract."""
-        docs = self.table.documents.get(provider, ())
-        if len(docs) < 2:
-            return ()
-        words = {d: self.tokenizer.tokenize(self.table.titles.get(d, "")) for d in docs}
-        kinds = set(GENERIC_SUFFIXES)  # 服务, 协议, 条款 … name the kind of document, not its subject
-        for ws in words.values():  # 域名服务 (one word to jieba) says 域名 once 服务 is off
-            ws += [w[: -len(end)] for w in ws for end in kinds if w.endswith(end) and len(w) - len(end) >= 2]
-        shared = set.intersection(*(set(w) for w in words.values()))
-        asked = set(self.tokenizer.tokenize(question)) - shared - kinds - set(QUESTION_FILLER)
-        chosen = tuple(d for d in docs if asked & set(words[d]))
-        return chosen if len(chosen) < len(docs) else ()
+    def _content_words(self, text: str) -> list[str]:
+        return [w for w in self.tokenizer.tokenize(text) if w not in QUESTION_FILLER]
 
     def ask(self, question: str, provider: str | None = None, history: Sequence[str] = ()) -> Answer:
         asked = question.strip()

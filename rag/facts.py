@@ -19,7 +19,7 @@ import numpy as np
 from core.numbers import rates
 from core.records import Citation, Clause, Document, Fact, Provider, Span
 from core.text import strip_markup
-from index.party_words import GENERIC_TERMS
+from index.party_words import GENERIC_SUFFIXES, GENERIC_TERMS
 from rag.catalog import ATTRIBUTES, SKIP, Attribute
 from rag.classify import features, train
 from rag.qualifiers import CONDITION, qualifiers
@@ -270,6 +270,27 @@ class FactTable:
         if len(self.documents.get(fact.provider, ())) < 2:
             return ""
         return f"《{self.titles.get(fact.citation.doc_id, fact.citation.doc_id)}》"
+
+    def titled(
+        self, question: str, provider: str, tokenize: Callable[[str], list[str]]
+    ) -> tuple[tuple[str, ...], set[str]]:
+        """The provider's contracts whose title's own words the question says (UCloud 的域名… → 《域名服务
+        协议》 among UCloud's domain terms and storage SLA), and those words; words every one of its titles
+        has, or that name a kind of document (服务, 协议), do not count. None when the question says no such
+        word or says them of every contract."""
+        docs = self.documents.get(provider, ())
+        if len(docs) < 2:
+            return (), set()
+        words = {d: tokenize(self.titles.get(d, "")) for d in docs}
+        kinds = set(GENERIC_SUFFIXES)
+        for ws in words.values():  # 域名服务 (one word to jieba) says 域名 once 服务 is off
+            ws += [w[: -len(end)] for w in ws for end in kinds if w.endswith(end) and len(w) - len(end) >= 2]
+        shared = set.intersection(*(set(w) for w in words.values()))
+        asked = set(tokenize(question)) - shared - kinds
+        chosen = tuple(d for d in docs if asked & set(words[d]))
+        if len(chosen) == len(docs):
+            return (), set()
+        return chosen, {w for d in chosen for w in asked & set(words[d])}
 
     def cell(self, provider: str, attribute: str) -> list[Fact]:
         return [f for f in self.facts if f.provider == provider and f.attribute == attribute]

@@ -616,3 +616,25 @@ def test_a_title_word_in_the_question_singles_out_that_contract_of_the_provider(
     assert not answer.refused and {c.doc_id for c in answer.citations} == {"domain.md"}
     both = composer.ask("星河云的服务协议里已付费用能退款吗？")
     assert {c.doc_id for c in both.citations} == {"domain.md", "storage.md"}
+
+
+def test_a_follow_up_that_names_one_contract_of_the_provider_keeps_the_topic(tmp_path: Path) -> None:
+    """那星河云域名呢？ after a retention question: 域名 names one of 星河云's contracts (its title's
+    word), so it is the same question about that contract, not a new one."""
+    head = "本协议是星河云与您订立的协议。\n"
+    composer = contracts_composer(
+        tmp_path,
+        {
+            "domain.md": "## 域名服务协议\n\n"
+            + head
+            + "一、 数据\n1. 服务期满后，星河云将保留您的数据30天。\n",
+            "storage.md": "# 对象存储服务协议\n\n"
+            + head
+            + "一、 数据\n1. 服务期满后，星河云将保留您的数据7天。\n",
+            "lumen.txt": LUMEN_HEAD + "一、 数据\n1. 服务期满后，流明云将保留您的数据15天。\n",
+        },
+    )
+    answer = composer.ask("那星河云域名呢？", history=["流明云到期后数据保留多久？"])
+    check_citations(answer, composer)
+    assert answer.answer.startswith("（按上一问：") and "30" in answer.answer
+    assert {c.doc_id for c in answer.citations} == {"domain.md"}
