@@ -269,7 +269,7 @@ class Composer:
 
     def heading_overlap(self, question: str, hit: Hit) -> float:
         """IDF-weighted share of the question's content words that the clause's headings carry."""
-        words = [w for w in dict.fromkeys(self.tokenizer.tokenize(question)) if w not in QUESTION_FILLER]
+        words = list(dict.fromkeys(self._content_words(question)))
         if not words:
             return 0.0
         heading = set(self.tokenizer.tokenize(" ".join(hit.clause.heading_path)))

@@ -22,6 +22,12 @@ def values(table: FactTable, provider: str, attribute: str) -> list[tuple[object
     return [(f.value, f.citation.clause_id) for f in table.cell(provider, attribute)]
 
 
+def table_of(folder: Path) -> FactTable:
+    """The fact table of the contracts a test wrote into ``folder``."""
+    corpus = build_corpus(folder)
+    return build_table(corpus.clauses, corpus.documents, corpus.providers)
+
+
 EXPECTED = [
     (C, "data_retention", (30.0, "4.3")),
     (B, "data_retention", (7.0, "5.(3)")),
@@ -103,9 +109,7 @@ NEW = (
 
 
 def test_a_new_contract_gets_its_own_facts(write_contract: Callable[..., Path]) -> None:
-    folder = write_contract("星河.txt", NEW).parent
-    corpus = build_corpus(folder)
-    table = build_table(corpus.clauses, corpus.documents, corpus.providers)
+    table = table_of(write_contract("星河.txt", NEW).parent)
     assert values(table, "星河云", "data_retention") == [(90.0, "一.1")]
     assert values(table, "星河云", "late_fee") == [(pytest.approx(0.1), "一.2")]
     assert values(table, "星河云", "dispute") == [("仲裁：杭州仲裁委员会", "一.3")]
@@ -123,8 +127,7 @@ def test_data_kept_for_a_user_who_does_not_renew_and_numbers_restated_in_digits(
         head.replace("星河云", "流明云")
         + "1. 当您终止订购或订购期满时，流明云会将您的客户数据保留至少九十 (90) 天以便于您提取。\n",
     )
-    corpus = build_corpus(folder)
-    table = build_table(corpus.clauses, corpus.documents, corpus.providers)
+    table = table_of(folder)
     assert values(table, "星河云", "data_retention") == [(30.0, "一.1")]
     assert values(table, "流明云", "data_retention") == [(90.0, "一.1")]
 
@@ -171,8 +174,7 @@ def test_a_cap_of_the_fees_paid_in_months_counted_in_words_and_digits(
         "本协议是星河云与您就云服务订立的协议。\n一、 责任\n"
         "1. 星河云在本协议项下的责任总额不超过责任产生前十二 (12) 个月期间您就相关服务支付的款项。\n",
     ).parent
-    corpus = build_corpus(folder)
-    table = build_table(corpus.clauses, corpus.documents, corpus.providers)
+    table = table_of(folder)
     (fact,) = table.cell("星河云", "liability_cap")
     assert fact.display == "过往 12 个月已支付的费用" and fact.citation.clause_id == "一.1"
 
@@ -184,8 +186,7 @@ def test_an_availability_commitment_stated_as_the_figure_itself(write_contract: 
         "本协议是星河云与您就对象存储服务订立的协议。\n一、 服务可用性\n"
         "1. 本公司向您承诺对象存储的服务可用性为99.95％。\n",
     ).parent
-    corpus = build_corpus(folder)
-    table = build_table(corpus.clauses, corpus.documents, corpus.providers)
+    table = table_of(folder)
     assert values(table, "星河云", "sla_availability") == [(99.95, "一.1")]
 
 
@@ -198,8 +199,7 @@ def test_the_window_for_claiming_sla_compensation(write_contract: Callable[..., 
         "1. 客户可以在每月第五（5）个工作日后对上个月没有达到可用性的实例提出赔偿申请。\n"
         "2. 赔偿申请必须限于在服务没有达到可用性的相关月份结束后两（2）个月内提出。\n",
     ).parent
-    corpus = build_corpus(folder)
-    table = build_table(corpus.clauses, corpus.documents, corpus.providers)
+    table = table_of(folder)
     assert values(table, "星河云", "sla_claim_deadline") == [(60.0, "一.2")]
 
 
@@ -210,6 +210,5 @@ def test_where_the_data_centres_are(write_contract: Callable[..., Path]) -> None
         "本协议是星河云与您就云服务订立的协议。\n一、 服务位置\n"
         "1. 提供服务的数据中心应位于中华人民共和国（不包括香港特别行政区）。\n",
     ).parent
-    corpus = build_corpus(folder)
-    table = build_table(corpus.clauses, corpus.documents, corpus.providers)
+    table = table_of(folder)
     assert values(table, "星河云", "data_location") == [("中华人民共和国", "一.1")]
