@@ -24,7 +24,7 @@ class Document:
 
     doc_id: str
     text: str
-    source_format: str  # "txt", "md", "docx", "pdf"
+    source_format: str  # "txt", "md", "html", "htm", "docx", "pdf"
     encoding: str  # the detected text encoding, or the converter for docx/pdf
     content_hash: str  # sha256 of the file's bytes
 

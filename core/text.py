@@ -26,6 +26,15 @@ FRONT_MATTER = re.compile(
 #: An HTML/JSX/XML tag (``<div align="right">``, ``</u>``, ``<br/>``, ``<o:p>``, ``<>``); not an autolink
 #: such as ``<http://…>`` and not a comparison such as ``<99%``.
 HTML_TAG = re.compile(r"</?[A-Za-z][\w:.-]*(?:[ \t\n]+[^<>]*?)?[ \t]*/?>|</?>")
+#: What a browser never shows as text: HTML comments, ``<script>`` and ``<style>`` elements (a Vue or
+#: JSX page keeps its code and style sheet beside the template).
+HIDDEN_ELEMENT = re.compile(r"<!--.*?-->|<(script|style)\b[^>]*>.*?</\1[ \t]*>", re.DOTALL | re.IGNORECASE)
+#: An HTML table row, ``<tr>`` to ``</tr>`` (its cells may stand on lines of their own).
+TABLE_ROW = re.compile(r"<tr\b[^>]*>.*?</tr[ \t]*>", re.DOTALL | re.IGNORECASE)
+#: An HTML table cell with its content (group 1).
+TABLE_CELL = re.compile(r"<t[dh]\b[^>]*>(.*?)</t[dh][ \t]*>", re.DOTALL | re.IGNORECASE)
+#: Between two cells of an HTML row: ``</td>`` then whitespace then ``<td …>``.
+CELL_GAP = re.compile(r"</t[dh][ \t]*>\s*<t[dh]\b[^>]*>", re.IGNORECASE)
 #: kramdown / DITA attribute lists: ``{#section_9qx_bly_ui0 .section}``, ``{: .note}``, ``{ .md-button }``.
 ATTRIBUTE_LIST = re.compile(
     r"\{:?[ \t]*(?:[#.][\w-]+|[\w-]+=(?:\"[^\"\n]*\"|'[^'\n]*'|[^\s{}]+))"
@@ -43,7 +52,8 @@ _TABLE_RULE = r"[ \t]*\|?[ \t]*:?-{2,}:?[ \t]*(?:\|[ \t]*:?-{2,}:?[ \t]*)*\|?[ \
 #: (pattern, replacement) in the order they are applied. Line-anchored rules use MULTILINE.
 DISPLAY_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (FRONT_MATTER, ""),
-    (re.compile(r"<!--.*?-->", re.DOTALL), ""),  # HTML comments
+    (HIDDEN_ELEMENT, ""),  # HTML comments, scripts and style sheets
+    (CELL_GAP, " | "),  # an HTML table row reads like a Markdown one: 低于99% | 月度服务费用的25%
     (re.compile(r"\{/\*.*?\*/\}", re.DOTALL), ""),  # JSX comments
     (re.compile(r"\{[ \t]*(?:\"[ \t]*\"|'[ \t]*')[ \t]*\}"), " "),  # JSX spaces {" "}
     (re.compile(r"<br[ \t]*/?>", re.IGNORECASE), "\n"),

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from core.text import ATTRIBUTE_LIST, BOOKMARK, FRONT_MATTER, HTML_TAG, strip_markup
+from core.text import ATTRIBUTE_LIST, BOOKMARK, FRONT_MATTER, HTML_TAG, TABLE_CELL, strip_markup
 
 #: Markup that may stand before a line's first word or a clause number: whitespace (including
 #: ideographic and no-break spaces), emphasis, Word bookmarks, HTML/JSX tags, kramdown anchors, entities.
@@ -43,6 +43,11 @@ RULE_LINE = re.compile(r"[ \t]*(?:-{3,}|\*{3,}|_{3,}|[-*+])[ \t]*")
 PLAIN_CELL = re.compile(r"[ \t]\|[ \t]")
 #: A run of flattened rows this long (header included) is read as a table.
 MIN_PLAIN_TABLE_LINES = 3
+#: A line that is an HTML table row (see :func:`index.numbering.split_lines`: a row is one line).
+HTML_ROW = re.compile(r"[ \t]*<tr\b", re.IGNORECASE)
+#: An HTML cell's opening and closing tags.
+CELL_OPEN = re.compile(r"<t[dh]\b[^>]*>", re.IGNORECASE)
+CELL_CLOSE = re.compile(r"</t[dh][ \t]*>", re.IGNORECASE)
 
 _TRAIL_SIMPLE = ("**", "__", "&nbsp;", "&#160;", "*")
 
@@ -128,6 +133,13 @@ def find_tables(text: str, spans: list[tuple[int, int]]) -> list[Table]:
     while i < len(spans):
         start, end = spans[i]
         nxt = spans[i + 1] if i + 1 < len(spans) else None
+        j = i
+        while j < len(spans) and spans[j][0] < spans[j][1] and HTML_ROW.match(text, *spans[j]):
+            j += 1
+        if j - i >= 2:  # HTML rows: the first is the header (<th> cells or not)
+            tables.append(Table(i, None, list(range(i + 1, j))))
+            i = j
+            continue
         if "|" in text[start:end] and nxt and TABLE_RULE.fullmatch(text, *nxt):
             table = Table(i, i + 1)
             j = i + 2
@@ -151,6 +163,18 @@ def find_tables(text: str, spans: list[tuple[int, int]]) -> list[Table]:
 
 def cell_span(text: str, start: int, end: int) -> tuple[int, int]:
     """A table row's words: from its first cell to its last, outer pipes and markup excluded."""
+    if HTML_ROW.match(text, start, end):
+        first = CELL_OPEN.search(text, start, end)
+        closes = list(CELL_CLOSE.finditer(text, start, end))
+        if first is None or not closes:
+            return start, start
+        start, end = first.end(), closes[-1].start()
+        while True:  # past the markup and the line breaks before the first cell's words
+            nxt = skip_markup(text, start, end)
+            nxt += nxt < end and text[nxt] == "\n"
+            if nxt == start:
+                return start, trim_end(text, start, end)
+            start = nxt
     start = skip_markup(text, start, end)
     while start < end and text[start] == "|":
         start = skip_markup(text, start + 1, end)
@@ -162,5 +186,6 @@ def cell_span(text: str, start: int, end: int) -> tuple[int, int]:
 
 def header_title(text: str, start: int, end: int) -> str:
     """A table header as a heading title: its cells' display text joined with `` | ``."""
-    cells = [strip_markup(c).strip() for c in text[start:end].strip().strip("|").split("|")]
+    raw = TABLE_CELL.findall(text, start, end) or text[start:end].strip().strip("|").split("|")
+    cells = [strip_markup(c).strip() for c in raw]
     return " | ".join(c for c in cells if c)

@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 #: A file in the contracts folder with this name is the provider manifest, not a contract.
 MANIFEST_NAME = "providers.toml"
-SUPPORTED_SUFFIXES = (".txt", ".md", ".docx", ".pdf")
+SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".docx", ".pdf")
 
 
 class LoadError(Exception):
@@ -201,6 +201,8 @@ def _plain_text(data: bytes, path: Path) -> tuple[str, str]:
 _READERS: dict[str, Callable[[bytes, Path], tuple[str, str]]] = {
     ".txt": _plain_text,
     ".md": _plain_text,
+    ".html": _plain_text,  # markup stays in the text (offsets stay exact); readers skip it
+    ".htm": _plain_text,
     ".docx": _docx_text,
     ".pdf": _pdf_text,
 }

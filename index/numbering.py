@@ -11,12 +11,13 @@ after 1.6 and ``3.2. 1`` after 3.2 continue the numbering.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
 from core.numbers import CN_DIGITS, cn_to_int
 from core.records import Span
-from core.text import strip_markup
+from core.text import HIDDEN_ELEMENT, TABLE_ROW, strip_markup
 from index.cleanup import (
     HTML_HEADING,
     LINE_BREAK,
@@ -129,15 +130,30 @@ class _Context:
     dotted: str = ""
 
 
+def _inside(spans: list[tuple[int, int]], start: int, end: int, strict: bool = True) -> bool:
+    """Whether ``start``–``end`` lies within one of the sorted, disjoint ``spans`` (strictly: not at its
+    edges)."""
+    i = bisect.bisect_right(spans, start, key=lambda span: span[0]) - 1
+    if i < 0:
+        return False
+    a, b = spans[i]
+    return a < start and end < b if strict else a <= start and end <= b
+
+
 def split_lines(text: str) -> list[Line]:
     """The lines of ``text`` (an HTML ``<br>`` ends a line too); front matter and lines holding only
     markup count as blank."""
     out: list[Line] = []
     skip_to = front_matter_end(text)
+    hidden = [m.span() for m in HIDDEN_ELEMENT.finditer(text)]
+    rows = [m.span() for m in TABLE_ROW.finditer(text)]
     pos = 0
     for brk in (*LINE_BREAK.finditer(text), None):
         end = brk.start() if brk else len(text)
-        content = end if pos < skip_to or is_markup_only(text, pos, end) else skip_line_lead(text, pos, end)
+        if brk and _inside(rows, end, end):
+            continue  # an HTML table row is one line, however its cells are laid out
+        unseen = pos < skip_to or _inside(hidden, pos, end, strict=False)
+        content = end if unseen or is_markup_only(text, pos, end) else skip_line_lead(text, pos, end)
         out.append(Line(pos, end, content))
         pos = brk.end() if brk else end
     return out

@@ -36,9 +36,13 @@ from index.outline import assign_ids, body_start_index, build_tree, label_articl
 
 #: Bump when segmentation or provider output changes; builds also record a digest of the reading code
 #: (index/manifest.py ``reader_version``), so an edit there alone also makes old indexes rebuilt.
-SEGMENTER_VERSION = "2026.12-3"
+SEGMENTER_VERSION = "2026.12-4"
 
-_SENTENCE_END = re.compile(r"[。！？!?；;]+[”’」』）)\]】]*|\n+|(?:<br[ \t]*/?>)+", re.IGNORECASE)
+#: Where a sentence ends: after 。！？；, at a line break (not the one between two cells of an HTML table
+#: row: a row is one sentence), at ``<br>``.
+_SENTENCE_END = re.compile(
+    r"[。！？!?；;]+[”’」』）)\]】]*|\n++(?![ \t]*<t[dh]\b)|(?:<br[ \t]*/?>)+", re.IGNORECASE
+)
 _TITLE_WORDS = re.compile(r"(协议|合同|条款|章程|规则|细则|须知|声明|政策)(书)?$")
 _SENTENCE_PUNCT = set("。；;！？!?：:，,")
 _TITLE_LEAD = "：:、.．-— \t"

@@ -357,7 +357,7 @@ def _build_locked(
 def _nothing_readable(errors: tuple[LoadError, ...]) -> str:
     """Why no contract could be read, file by file (the current index is kept)."""
     if not errors:
-        return "no contract found (.txt, .md, .docx, .pdf); the current index is kept"
+        return "no contract found (.txt, .md, .html, .docx, .pdf); the current index is kept"
     reasons = "; ".join(str(e) for e in errors[:10]) + ("; …" if len(errors) > 10 else "")
     return f"no contract could be read ({reasons}); the current index is kept"
 

@@ -182,8 +182,9 @@ class _Collector:
         self, attribute: Attribute, s: Sentence, found: list[Extracted], extra: tuple[str, ...] = ()
     ) -> None:
         span, clause, a = s.span, s.clause, attribute
+        shown = strip_markup(span.text)  # an HTML row's cells: 低于99% | 月度服务费用的25%
         for value, display, wording, qualifier in found:
-            if wording not in span.text:
+            if wording not in span.text and wording not in shown:
                 continue
             qualifier = qualifier or scope_of(clause)
             stated = (clause.doc_id, clause.clause_id, a.key, display, qualifier)
@@ -196,7 +197,7 @@ class _Collector:
             score = _on_topic(a, s)
             if key in self.where and self.where[key][1] >= score:
                 continue
-            words = _segment(span.text, wording)
+            words = _segment(span.text if wording in span.text else shown, wording)
             fact = Fact(clause.provider, a.key, value, a.unit, display, words, Citation.of(clause, span))
             refs = self.references.resolve(clause, strip_markup(clause.text))
             fact = replace(fact, qualifier=qualifier, label=a.label, qualifiers=conditions, refs=refs)
@@ -365,11 +366,30 @@ def _title(doc_id: str, clauses: list[Clause], text: str = "") -> str:
     return doc_id.rsplit(".", 1)[0]
 
 
+#: Words that make a percentage of the question a bound from above: 掉到99%以下, 低于99.9%, 不到 99%.
+_BELOW_BEFORE = re.compile(r"(?:低于|不到|不足|小于|跌破|达不到)\s*$")
+_BELOW_AFTER = re.compile(r"^\s*(?:以下|之下)")
+
+
+def _levels_asked(question: str) -> list[float]:
+    """The percentages a question states, one just under the figure where it says "below" it (99% 以下
+    falls in the tier 低于 99%, not in 99%–99.9%)."""
+    levels = []
+    for q in rates(question):
+        at = question.find(q.text)
+        below = at >= 0 and (
+            _BELOW_BEFORE.search(question[max(0, at - 4) : at])
+            or _BELOW_AFTER.match(question[at + len(q.text) : at + len(q.text) + 4])
+        )
+        levels.append(q.value - 1e-6 if below else q.value)
+    return levels
+
+
 def facts_shown(facts: list[Fact], question: str, most: int) -> tuple[list[Fact], int]:
     """The facts an answer states for one provider: per contract, the general terms' before a product's
     or a tier's, the same words once, at most ``most``; only the tier holding a percentage the
     question states (可用性只有96% → 95%–99%); and how many it leaves out (said, cited nowhere)."""
-    asked = [q.value for q in rates(question)]
+    asked = _levels_asked(question)
     facts = [f for f in facts if not asked or in_tier(f.qualifier, asked) is not False]
     shown: list[Fact] = []
     left = 0

@@ -23,7 +23,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="RAG_", extra="ignore")
 
     contracts_dir: Path = Field(
-        default=BUNDLED_CONTRACTS, description="Folder of contracts to index (.txt, .md, .docx, .pdf)."
+        default=BUNDLED_CONTRACTS, description="Folder of contracts to index (.txt, .md, .html, .docx, .pdf)."
     )
     index_dir: Path = Field(default=DEFAULT_INDEX_DIR, description="Where built indexes are written.")
     allow_symlinks: bool = Field(

@@ -11,7 +11,7 @@ import pytest
 from core.records import Fact
 from index.corpus import build_corpus
 from rag.catalog import ATTRIBUTES, CatalogError, parse_catalog
-from rag.facts import FLAGGED, FactTable, build_table, extract_facts
+from rag.facts import FLAGGED, FactTable, build_table, extract_facts, facts_shown
 
 HEAD = "星河云服务协议\n本协议是杭州星河数据科技有限公司（以下简称“星河云”）与您订立的协议。\n"
 
@@ -385,6 +385,20 @@ def test_sla_credit_in_a_table_cell_or_named_without_a_share(write_contract: Cal
     table = _table(write_contract, credit, "责任.txt")
     named = [f for f in table.facts if f.attribute == "sla_compensation" and f.citation.doc_id == "责任.txt"]
     assert [(f.value, f.state) for f in named] == [(None, "mentioned")]
+
+
+def test_sla_tiers_in_an_html_table_are_read_into_ranges(write_contract: Callable[..., Path]) -> None:
+    body = (
+        "<p>一、 赔偿标准</p>\n<p>1. 按下表以代金券赔偿：</p>\n<table>\n<tr><th>服务可用性</th><th>赔偿代金券金额</th></tr>\n"
+        "<tr>\n  <td>低于99.9%但等于或高于99%</td>\n  <td>月度服务费用的10%</td>\n</tr>\n"
+        "<tr>\n  <td>低于99%</td>\n  <td>月度服务费用的25%</td>\n</tr>\n</table>\n"
+    )
+    cells = [f for f in _table(write_contract, body, "星河.html").facts if f.attribute == "sla_compensation"]
+    assert [(f.value, f.qualifier) for f in cells] == [(10.0, "99%–99.9%"), (25.0, "低于 99%")]
+    assert cells[1].wording == "低于99% | 月度服务费用的25%"
+    assert cells[1].citation.text == "低于99%</td>\n  <td>月度服务费用的25%"  # the row's own span
+    for question, share in [("可用性掉到 99% 以下赔多少？", 25.0), ("不到99%呢", 25.0), ("只有99.5%赔多少", 10.0)]:
+        assert [f.value for f in facts_shown(cells, question, 3)[0]] == [share], question
 
 
 def test_a_clause_states_a_value_once_and_deletion_not_done_is_not_deletion(

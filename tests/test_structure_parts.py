@@ -217,6 +217,47 @@ def test_a_table_flattened_to_text_is_a_table() -> None:
     assert found["4.1.(2)"].text == "赔偿以代金券形式发放。"
 
 
+HTML_PAGE = """<template>
+  <div class="sla">
+    <!-- 3、赔偿 这一节的说明 -->
+    <p class="strong">3.赔偿方案</p>
+    <p>3.1 按下表计算赔偿：</p>
+    <table class="table">
+      <tr class="topic">
+        <th>服务可用性</th>
+        <th>赔偿代金券金额</th>
+      </tr>
+      <tr>
+        <td>低于99.9%但等于或高于99%</td>
+        <td>月度服务费用的10%</td>
+      </tr>
+      <tr><td>低于99%</td><td>月度服务费用的25%</td></tr>
+    </table>
+    <p>3.2 赔偿申请须在两个月内提出。</p>
+  </div>
+</template>
+<script>
+export default { name: "sla", data() { return { title: "1. 不是条款" } } }
+</script>
+<style lang="sass">
+.table { width: 100% }
+</style>
+"""
+
+
+def test_html_table_rows_are_clauses_and_scripts_styles_comments_are_not_text() -> None:
+    result = read(HTML_PAGE)
+    found = {c.clause_id: c for c in result.clauses}
+    first = found["3.1.表1.1"]
+    assert first.display_text == "低于99.9%但等于或高于99% | 月度服务费用的10%"
+    assert first.heading_path == ("赔偿方案", "服务可用性 | 赔偿代金券金额")
+    assert [s.text for s in first.sentences] == [first.text]  # a row is one citable sentence
+    assert found["3.1.表1.2"].display_text == "低于99% | 月度服务费用的25%"
+    assert found["3.2"].display_text == "赔偿申请须在两个月内提出。"  # after the table, the code is not in it
+    shown = " ".join(c.display_text for c in result.clauses)
+    assert "export" not in shown and ".table" not in shown and "这一节" not in shown
+
+
 def test_a_markdown_table_of_contents_with_links_is_front_matter() -> None:
     found = seg(
         "# 星河云服务协议\n\n## 目录\n\n- [总则](#总则)\n- [费用](#费用)\n\n"
