@@ -107,11 +107,59 @@ def entity_brand(entity: str | None, text: str) -> str | None:
     core = REGION.sub("", re.sub(r"(?:股份)?有限(?:责任)?公司$|集团公司$", "", entity))
     outside = text.replace(entity, "")
     best = None
-    for i in range(len(core)):
-        for j in range(i + 2, len(core) + 1):
-            part = core[i:j]
-            if is_generic(part) or part.endswith(SUFFIX_WORDS) or not acts(part, outside):
-                continue
-            if outside.count(part) >= 3 and (best is None or len(part) > len(best)):
-                best = part
-    return best
+    # a part ending in 科技 / 网络 … only when no shorter form acts (江西互动网络科技 → 互动网络, used alone)
+    for suffixed in (False, True):
+        for i in range(len(core)):
+            for j in range(i + (4 if suffixed else 2), len(core) + 1):
+                part = core[i:j]
+                if is_generic(part) or part.endswith(SUFFIX_WORDS) != suffixed or not acts(part, outside):
+                    continue
+                if outside.count(part) >= 3 and (best is None or len(part) > len(best)):
+                    best = part
+        if best:
+            return best
+    return None
+
+
+#: A site's domain, also inside an e-mail address or a link (contact@zeabur.com).
+ANY_DOMAIN = re.compile(r"(?<![\w.])(?:www\.)?([a-z0-9][a-z0-9-]{1,30})\.(?:com|cn|net|io|run|cloud)(?![\w])")
+OTHER_SITES = frozenset(PARTIES["other_sites"])
+
+
+def latin_brand(entity: str | None, text: str) -> str | None:
+    """A Latin brand written right before the entity and acting on its own (Magic Billing云计费…有限公司,
+    then Magic Billing有权…): the name users say."""
+    if not entity or entity.isascii():
+        return None
+    for m in re.finditer(r"([A-Za-z][A-Za-z0-9]*(?: [A-Za-z][A-Za-z0-9]*){0,3}) ?" + re.escape(entity), text):
+        if acts(m.group(1), text.replace(entity, "")):
+            return m.group(1)
+    return None
+
+
+def site_brand(text: str) -> str | None:
+    """A contract that names no party but its site (chatopera.com) and says the site's name often as a
+    word of its own (Chatopera 云服务…): that name, as the text writes it."""
+    counts: dict[str, int] = {}
+    for m in ANY_DOMAIN.finditer(text.lower()):
+        if m.group(1) not in OTHER_SITES and m.group(1) not in WEB_WORDS:
+            counts[m.group(1)] = counts.get(m.group(1), 0) + 1
+    for site in sorted(counts, key=lambda s: -counts[s]):
+        said = re.findall(rf"(?<![\w./@-]){re.escape(site)}(?![\w.@-])", text, flags=re.IGNORECASE)
+        if len(said) >= FALLBACK_ACTOR_COUNT:
+            return max(set(said), key=said.count)
+    return None
+
+
+#: A template's placeholder kept in the text: {{entityName}}, {{ webInfo.title }}.
+TEMPLATE = re.compile(r"\{\{\s*[\w.]+\s*\}\}")
+
+
+def why_unidentified(text: str) -> str:
+    """Why no provider could be read, and how to fix it."""
+    placeholders = sorted(set(TEMPLATE.findall(text)))[:3]
+    found = f"; the text keeps template placeholders ({', '.join(placeholders)})" if placeholders else ""
+    return (
+        f"no legal entity, defined term or contracting-party sentence names the provider{found}; "
+        "name it in providers.toml"
+    )

@@ -27,33 +27,42 @@ entity and adds aliases::
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Mapping
 
 from core.records import Provider
 from core.text import strip_markup
 from index.party_words import (
+    ANY_DOMAIN,
     FALLBACK_ACTOR_COUNT,
     GENERIC_SUFFIXES,
+    OTHER_SITES,
     PARTIES,
     PLACEHOLDER,
     REGION,
     SUFFIX_WORDS,
+    TEMPLATE,
     WEB_WORDS,
     acting_party,
     acts,
     entity_brand,
     is_generic,
+    latin_brand,
     most_repeated_part,
     opens_clauses,
+    site_brand,
+    why_unidentified,
 )
 from index.provider_manifest import ManifestEntry
 
 _ENTITY = re.compile(
     r"[\u4e00-\u9fff（）()]{2,40}?(?:股份有限公司|有限责任公司|有限公司|集团公司|研究院|中心)"
 )
-#: Words that end the text before an entity name (…协议是 / 通过 / 与 XX有限公司).
-_ENTITY_CUT = re.compile(r"是由|系由|是|与|即|和|由|为|及|通过|经|向|在|）|\)")
+#: Words that end the text before an entity name (…协议是 / 通过 / 与 XX有限公司), from parties.toml.
+_ENTITY_CUT = re.compile(
+    "|".join(sorted(map(re.escape, PARTIES["entity_cut"]), key=len, reverse=True)) + r"|）|\)"
+)
 #: The opening of a definition, 某某有限公司（以下简称“腾讯云”或“Tencent Cloud”）: what follows up to
 #: the closing parenthesis names the defined terms, quoted (in quotes of either direction) or bare.
 _DEFINITION = re.compile(
@@ -133,7 +142,7 @@ def _definitions(text: str) -> list[tuple[str, int]]:
     the bare words up to the first comma, split at ``/`` ``、`` ``或``; generic ones dropped."""
     terms: list[tuple[str, int]] = []
     for m in _DEFINITION.finditer(text):
-        body = m.group("body")
+        body = html.unescape(m.group("body"))  # （以下简称&#8220;您&#8221;）
         quoted = re.findall(rf"[{_QUOTE}]([^{_QUOTE}]{{1,40}})[{_QUOTE}]", body)
         if quoted and body.lstrip()[0] in _QUOTE:
             parts = [p for q in quoted for p in re.split(r"[/／、]", q)]
@@ -314,16 +323,15 @@ def detect_provider(text: str, manifest: ManifestEntry | None = None) -> Provide
     if weak_title and len(weak_title) >= 4:  # a product the contract is for (Serverless 应用引擎), not a kind
         aliases.append(weak_title)  # of service (域名): an alias
     candidates = [c for c in candidates if c and not PLACEHOLDER.search(c)]
-    name = next(iter(candidates), None) or weak_title or entity_brand(entity, text) or entity
-    if not name and not _TEMPLATE.search(text):  # a template's blank names it: left unidentified
-        name = acting_party(text, FALLBACK_ACTOR_COUNT)
-    name = name or UNIDENTIFIED
+    name = _name(candidates, weak_title, entity, text)
     sub_brand = _sub_brand(text, name, entity)
     if sub_brand:  # 为使用腾讯企业邮服务（以下简称“本服务”） with 腾讯云 the provider: users say 腾讯企业邮
         aliases.append(name)
         name = sub_brand
     aliases.extend(candidates)
     aliases.extend(_products(text))
+    if entity:  # 江西互动网络科技有限公司的LiveSupport网站实时交流系统: the company's product, by its name
+        aliases.extend(re.findall(re.escape(entity) + r"的([A-Za-z][A-Za-z0-9]{2,20})", strip_markup(text)))
     aliases.extend(affiliates)
     aliases = [a for a in aliases if a and not PLACEHOLDER.search(a)]
     aliases.extend(_more_aliases(name, aliases, text))
@@ -343,31 +351,30 @@ def detect_provider(text: str, manifest: ManifestEntry | None = None) -> Provide
             and not PLACEHOLDER.search(a)
         )
     )
-    why = _why_unidentified(text) if name == UNIDENTIFIED else ""
+    why = why_unidentified(text) if name == UNIDENTIFIED else ""
     return Provider(name=name, entity=entity, aliases=unique, unidentified=why)
 
 
-def _why_unidentified(text: str) -> str:
-    """Why no provider could be read, and how to fix it."""
-    placeholders = sorted(set(_TEMPLATE.findall(text)))[:3]
-    found = f"; the text keeps template placeholders ({', '.join(placeholders)})" if placeholders else ""
-    return (
-        f"no legal entity, defined term or contracting-party sentence names the provider{found}; "
-        "name it in providers.toml"
+def _name(candidates: list[str], weak_title: str | None, entity: str | None, text: str) -> str:
+    """The provider's name: the first candidate, a title's name, the brand inside the entity or before it,
+    the entity; with none, the party the clauses act under or the site's name (not for a template, whose
+    blank names it): else unidentified."""
+    name = (
+        next(iter(candidates), None)
+        or weak_title
+        or entity_brand(entity, text)
+        or latin_brand(entity, text)
+        or entity
     )
+    if not name and not TEMPLATE.search(text):
+        name = acting_party(text, FALLBACK_ACTOR_COUNT) or site_brand(text)
+    return name or UNIDENTIFIED
 
 
-#: A site's domain, also inside an e-mail address or a link (contact@zeabur.com).
-_ANY_DOMAIN = re.compile(
-    r"(?<![\w.])(?:www\.)?([a-z0-9][a-z0-9-]{1,30})\.(?:com|cn|net|io|run|cloud)(?![\w])"
-)
 _WEAK_ENTITY_SUFFIXES = ("中心", "研究院")
 UNIDENTIFIED = "未识别的服务商"
-#: A template's placeholder kept in the text: {{entityName}}, {{ webInfo.title }}.
-_TEMPLATE = re.compile(r"\{\{\s*[\w.]+\s*\}\}")
 #: Words a title puts between the brand and 协议 (优维科技网站使用电子协议 → 优维科技).
 _TITLE_FILLER = re.compile("(?:" + "|".join(PARTIES["title_filler"]) + ")+$")
-_OTHER_SITES = frozenset(PARTIES["other_sites"])
 _BRANDS: dict[str, list[str]] = {k: list(v) for k, v in PARTIES.get("brands", {}).items()}
 
 
@@ -406,9 +413,9 @@ def _more_aliases(name: str, aliases: list[str], text: str) -> list[str]:
             out.append(cjk_then_latin.group(0).strip())
     latin = {w.lower() for n in (name, *aliases, *out) for w in _LATIN_WORD.findall(n)}
     plain = strip_markup(text).lower()
-    for m in _ANY_DOMAIN.finditer(plain):
+    for m in ANY_DOMAIN.finditer(plain):
         # the site near the opening is the provider's; further on, only one carrying its Latin name
-        if m.group(1) in _OTHER_SITES or (m.start() >= 3000 and m.group(1) not in latin):
+        if m.group(1) in OTHER_SITES or (m.start() >= 3000 and m.group(1) not in latin):
             continue
         out.append(m.group(0))
         if m.group(0).startswith("www."):

@@ -14,7 +14,6 @@ from functools import lru_cache
 
 import numpy as np
 
-from core.numbers import durations, money, rates
 from core.protocols import Retriever
 from core.records import Answer, Citation, Clause, Fact, Hit, Provider
 from core.text import abbreviated_in, strip_markup
@@ -30,27 +29,23 @@ from rag.retrieve import without_names
 from rag.topics import QuestionTopics, inferred_topic
 from rag.understand import (
     QUESTION_FILLER,
+    VALUE_FINDERS,
     Analysis,
     asked_types,
     asks_identity,
+    gives_asked_first,
     names_spelled_right,
     normalise,
     verdict,
     with_history,
 )
 
-#: Whether a text states a value of a catalog type (a clause replacing facts must answer what is asked).
-_VALUE_FINDERS = {"duration": durations, "rate_per_day": rates, "percentage": rates, "money": money}
 #: How much more of a question (IDF-weighted share) a found clause must say than the cited facts' clauses to
 #: answer instead of them, when it carries the topic's cues and states a value of the type asked. Calibrated
 #: on dev set v2 (answers right of 280): without this step 172; comparing cited sentences, margin 0.35 → 175,
 #: 0.25 → 176, 0.15 → 178, 0.05 → 182 (181 with the cue check); comparing clauses with both checks, 0.1 → 180
 #: (0.05 → 179, 0 → 173 without the value check).
 CLOSER_MARGIN = 0.1
-#: A clause found for a catalog-topic question whose facts nobody states, not itself about the topic, still
-#: answers when it says this much of the question (IDF-weighted): the topic was read from one word (提前 of
-#: 续费提前几天 read as a notice period). Dev v2 (of 280): off → 215, 0.6 → 215, 0.5 → 217; probe 36 → 37.
-OFF_TOPIC_COVERAGE = 0.5
 TOKEN_CACHE = 8192  # clause texts and questions whose tokens the composer keeps
 FACTS_SHOWN = 3  # facts stated per contract in a lookup or listing (general terms first)
 CANDIDATES = 30  # retrieved clauses the reranker re-scores
@@ -237,18 +232,7 @@ class Composer:
         asked = " ".join(w for w in topic_words if w in question)
         words, explained = self.explained(asked, said, ())
         topical = set(words) <= explained
-        if topical and about(said, analysis.attributes, concept=True):
-            return answer
-        # the topic was read from a word or two; a clause saying most of the whole question still answers
-        # it, if it states the kind of value asked for (多久 → a duration)
-        whole = self.text_coverage(question, said, analysis.providers)
-        return answer if whole >= OFF_TOPIC_COVERAGE and self._gives(question, answer.citations[0]) else None
-
-    @staticmethod
-    def _gives(question: str, citation: Citation) -> bool:
-        """Whether the cited words state a value of a kind the question asks for (or it asks for none)."""
-        asked = [t for t in asked_types(question) if t in _VALUE_FINDERS]
-        return not asked or any(_VALUE_FINDERS[t](citation.text) for t in asked)
+        return answer if topical and about(said, analysis.attributes, concept=True) else None
 
     def _closer_clause(self, question: str, analysis: Analysis, facts: Answer) -> Answer:
         """A question on a catalog topic that asks for what the facts do not say (退款要扣多少手续费？ is
@@ -267,7 +251,7 @@ class Composer:
         # what the question asks for (怎么算 → a rate) and the facts give: the clause must give it too
         asked = {ATTRIBUTES[a].type for a in analysis.attributes} & asked_types(question)
         gives = not asked or any(
-            _VALUE_FINDERS[t](extractive.citations[0].text) for t in asked if t in _VALUE_FINDERS
+            VALUE_FINDERS[t](extractive.citations[0].text) for t in asked if t in VALUE_FINDERS
         )
         closer = self.text_coverage(question, found, analysis.providers)
         return extractive if on_topic and gives and closer >= said + CLOSER_MARGIN else facts
@@ -319,25 +303,13 @@ class Composer:
                 best = max(strong, key=lambda h: cover[id(h)])
                 if cover[id(best)] >= cover[id(strong[0])] + CLOSER_MARGIN * 2:
                     strong = [best, *(h for h in strong if h is not best)]
-                strong = self._gives_asked_first(question, strong, cover)
+                strong = gives_asked_first(question, strong, cover, CLOSER_MARGIN)
             return strong
         hits = self.retriever.search(question, CANDIDATES, providers=providers)
         if not hits:
             return []
         p = self.reranker.probabilities(self.features(question, hits, analysis.providers))
         return [hits[i] for i in np.argsort(-p, kind="stable") if p[i] >= self.reranker.threshold]
-
-    @staticmethod
-    def _gives_asked_first(question: str, strong: list[Hit], cover: dict[int, float]) -> list[Hit]:
-        """A question asking for a kind of value (提前几天 → a duration) is answered first by a clause that
-        states one, when the first candidate states none and that clause says nearly as much of the question."""
-        finders = [_VALUE_FINDERS[t] for t in asked_types(question) if t in _VALUE_FINDERS]
-        if not finders or any(f(strong[0].clause.text) for f in finders):
-            return strong
-        for hit in strong[1:]:
-            if cover[id(hit)] >= cover[id(strong[0])] - CLOSER_MARGIN and any(f(hit.clause.text) for f in finders):
-                return [hit, *(h for h in strong if h is not hit)]
-        return strong
 
     def _extractive(self, question: str, analysis: Analysis) -> Answer | None:
         providers = list(analysis.providers) or None

@@ -14,7 +14,8 @@ from functools import lru_cache
 from importlib.resources import files
 from typing import Any
 
-from core.records import Provider
+from core.numbers import durations, money, rates
+from core.records import Hit, Provider
 from rag.catalog import ATTRIBUTES
 from rag.retrieve import provider_names_in, without_names
 
@@ -75,6 +76,9 @@ def verdict(sentence: str) -> str:
     return "视情况"
 
 
+SHORTENED_MIN = 4  # characters of a shortened name (see _shortened)
+
+
 def _near(name: str, window: str) -> bool:
     """Same length, at most one character different (迅众云通信 ~ 讯众云通信, 马尚云 ~ 码尚云)."""
     return len(name) == len(window) and sum(a != b for a, b in zip(name, window, strict=True)) <= 1
@@ -100,7 +104,26 @@ def providers_named(question: str, providers: Collection[Provider]) -> list[str]
     ]
     if found:
         return list(dict.fromkeys(found))
-    return list(dict.fromkeys(p for p, _ in near))
+    if near:
+        return list(dict.fromkeys(p for p, _ in near))
+    return list(dict.fromkeys(p.name for p in providers for n in p.names if _shortened(n, question)))
+
+
+def _shortened(name: str, question: str) -> bool:
+    """A Chinese name of five or more characters said shortened (网易云存储 for 网易云对象存储服务): the
+    question has a run of at least four characters that starts with the name's first two and whose
+    characters the name holds in the same order. A last resort: only when no name is said otherwise."""
+    if len(name) < 5 or not all("\u4e00" <= ch <= "\u9fff" for ch in name[:2]):
+        return False
+    at = question.find(name[:2])
+    while at >= 0:
+        pos, k = 2, 2  # in the name, in the run
+        while at + k < len(question) and (found := name.find(question[at + k], pos)) >= 0:
+            pos, k = found + 1, k + 1
+        if k >= SHORTENED_MIN:
+            return True
+        at = question.find(name[:2], at + 1)
+    return False
 
 
 def _near_names(question: str, providers: Collection[Provider]) -> list[tuple[str, str]]:
@@ -161,6 +184,8 @@ class Analysis:
 _ASKS = {k: re.compile(v) for k, v in _DATA["asks"].items() if k != "asking"}
 _ASKING = re.compile(_DATA["asks"]["asking"])
 _ASKS_TYPES: dict[str, list[str]] = dict(_DATA["asks_types"])
+#: Finders of a value of a catalog type in a text (a clause stating what a question asks for).
+VALUE_FINDERS = {"duration": durations, "rate_per_day": rates, "percentage": rates, "money": money}
 
 
 def _split_said(word: str, question: str) -> bool:
@@ -178,6 +203,20 @@ def _split_said(word: str, question: str) -> bool:
 def asked_types(question: str) -> set[str]:
     """The catalog value types that answer what the question asks for (多久 → duration, 怎么算 → rate)."""
     return {t for kind, p in _ASKS.items() if p.search(question) for t in _ASKS_TYPES[kind]}
+
+
+def gives_asked_first(question: str, strong: list[Hit], cover: dict[int, float], margin: float) -> list[Hit]:
+    """A question asking for a kind of value (提前几天 → a duration) is answered first by a clause that
+    states one, when the first candidate states none and that clause's coverage (``cover`` by ``id``) is
+    within ``margin`` of the first's."""
+    finders = [VALUE_FINDERS[t] for t in asked_types(question) if t in VALUE_FINDERS]
+    if not finders or any(f(strong[0].clause.text) for f in finders):
+        return strong
+    for hit in strong[1:]:
+        close = cover[id(hit)] >= cover[id(strong[0])] - margin
+        if close and any(f(hit.clause.text) for f in finders):
+            return [hit, *(h for h in strong if h is not hit)]
+    return strong
 
 
 def _topic(question: str) -> str | None:

@@ -389,7 +389,8 @@ def test_sla_credit_in_a_table_cell_or_named_without_a_share(write_contract: Cal
 
 def test_sla_tiers_in_an_html_table_are_read_into_ranges(write_contract: Callable[..., Path]) -> None:
     body = (
-        "<p>一、 赔偿标准</p>\n<p>1. 按下表以代金券赔偿：</p>\n<table>\n<tr><th>服务可用性</th><th>赔偿代金券金额</th></tr>\n"
+        "<p>一、 赔偿标准</p>\n<p>1. 按下表以代金券赔偿：</p>\n<table>\n"
+        "<tr><th>服务可用性</th><th>赔偿代金券金额</th></tr>\n"
         "<tr>\n  <td>低于99.9%但等于或高于99%</td>\n  <td>月度服务费用的10%</td>\n</tr>\n"
         "<tr>\n  <td>低于99%</td>\n  <td>月度服务费用的25%</td>\n</tr>\n</table>\n"
     )
@@ -397,7 +398,8 @@ def test_sla_tiers_in_an_html_table_are_read_into_ranges(write_contract: Callabl
     assert [(f.value, f.qualifier) for f in cells] == [(10.0, "99%–99.9%"), (25.0, "低于 99%")]
     assert cells[1].wording == "低于99% | 月度服务费用的25%"
     assert cells[1].citation.text == "低于99%</td>\n  <td>月度服务费用的25%"  # the row's own span
-    for question, share in [("可用性掉到 99% 以下赔多少？", 25.0), ("不到99%呢", 25.0), ("只有99.5%赔多少", 10.0)]:
+    asked = [("可用性掉到 99% 以下赔多少？", 25.0), ("不到99%呢", 25.0), ("只有99.5%赔多少", 10.0)]
+    for question, share in asked:
         assert [f.value for f in facts_shown(cells, question, 3)[0]] == [share], question
 
 

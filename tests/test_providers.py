@@ -368,3 +368,41 @@ def test_a_document_that_names_itself_gives_its_latin_product_name() -> None:
     )
     provider = detect_provider(text)
     assert provider.name == "Nebulix" and "ZS3" in provider.aliases
+
+
+def test_words_before_a_company_name_are_not_part_of_it() -> None:
+    """感谢您选择X / 服务的提供方X: the greeting and the role end before the name; a definition written
+    with entities (&#8220;您&#8221;) names the user, not a provider; the short name the clauses act under
+    (清河网络有权…) is the name, and the company's product written after it (X的Relaybox…) an alias."""
+    greeting = (
+        "<P><STRONG>感谢您选择江东清河网络科技有限公司的Relaybox在线客服系统。</STRONG></P>\n"
+        "<P>1.1 清河网络有权修改本条款。</P>\n<P>1.2 清河网络将在收到款项后开通服务。</P>\n"
+        "<P>1.3 清河网络应当依法保护客户资料。</P>\n"
+    )
+    provider = detect_provider(greeting)
+    assert (provider.name, provider.entity) == ("清河网络", "江东清河网络科技有限公司")
+    assert "Relaybox" in provider.aliases
+    role = (
+        "<h1>星岚云 用户服务条款</h1>\n<p>本服务条款星岚云服务的提供方星岚科技有限公司（以下简称星岚云），"
+        "与用户（以下简称&#8220;您&#8221;）之间就所使用的云服务所签订。</p>\n<p>1. 星岚云有权暂停服务。</p>\n"
+    )
+    provider = detect_provider(role)
+    assert (provider.name, provider.entity) == ("星岚云", "星岚科技有限公司")
+    assert not [a for a in provider.aliases if "&" in a or "#" in a]
+
+
+def test_a_latin_brand_before_the_entity_or_a_site_name_said_alone_names_the_provider() -> None:
+    """Orbit Pay云支付运营科技（中国）有限公司 and clauses under Orbit Pay: users say Orbit Pay. A page that
+    names no party but its site (quillcloud.com) and says Quillcloud in its clauses: Quillcloud."""
+    latin = (
+        "Orbit Pay用户协议\n本协议是用户与Orbit Pay云支付运营科技（中国）有限公司之间的法律契约。\n"
+        "1. Orbit Pay有权随时停止服务。\n2. Orbit Pay将按月出具账单。\n"
+    )
+    provider = detect_provider(latin)
+    assert (provider.name, provider.entity) == ("Orbit Pay", "云支付运营科技（中国）有限公司")
+    site = (
+        "# 计费说明\n\n联系我们：[info@quillcloud.com](mailto:info@quillcloud.com)\n\n"
+        "- Quillcloud 云服务使用保证金机制。\n- 余额不足时 Quillcloud 云服务会通过邮件通知。\n"
+        "- 退回保证金请联系 Quillcloud 客服。\n"
+    )
+    assert detect_provider(site).name == "Quillcloud"

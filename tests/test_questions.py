@@ -298,3 +298,15 @@ def test_yes_no_questions_in_their_spoken_forms(question: str, intent: str) -> N
     from rag.understand import analyze
 
     assert analyze(normalise(question), PROVIDERS).intent == intent
+
+
+def test_a_long_name_said_shortened_names_its_provider_when_nothing_else_does() -> None:
+    """网易云存储 for 网易云对象存储服务: four characters or more, from the name's first two, in its order; a
+    two-character prefix alone (网易的) or another provider's name said exactly decides otherwise."""
+    providers = (
+        Provider("星澜蜂巢", None, ("星澜云对象存储服务", "SOS"), doc_id="s.md"),
+        Provider("码尚云", None, (), doc_id="m.md"),
+    )
+    assert providers_named("我放在星澜云存储上的文件会删干净吗", providers) == ["星澜蜂巢"]
+    assert providers_named("星澜的对象存储", providers) == []
+    assert providers_named("码尚云和星澜云存储哪个好", providers) == ["码尚云"]

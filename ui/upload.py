@@ -84,7 +84,8 @@ def upload_page(p: Pipeline) -> None:
     if done:
         st.success(markdown_literal(done))
     round_ = st.session_state.setdefault("upload-round", 0)  # a new uploader, emptied, after each add
-    upload = st.file_uploader("选择合同文件", type=["txt", "md", "html", "htm", "docx", "pdf"], key=f"upload-{round_}")
+    kinds = ["txt", "md", "html", "htm", "docx", "pdf"]
+    upload = st.file_uploader("选择合同文件", type=kinds, key=f"upload-{round_}")
     if upload is not None:
         data = upload.getvalue()
         try:
