@@ -25,12 +25,20 @@ FRONT_MATTER = re.compile(
 )
 #: An HTML/JSX/XML tag (``<div align="right">``, ``</u>``, ``<br/>``, ``<o:p>``, ``<>``); not an autolink
 #: such as ``<http://…>`` and not a comparison such as ``<99%``.
-HTML_TAG = re.compile(r"</?[A-Za-z][\w:.-]*(?:[ \t\n]+[^<>]*?)?[ \t]*/?>|</?>")
+HTML_TAG = re.compile(r"</?[A-Za-z][\w:.-]*(?:[ \t\r\n]+[^<>]*?)?[ \t]*/?>|</?>")
 #: What a browser never shows as text: HTML comments, ``<script>`` and ``<style>`` elements (a Vue or
-#: JSX page keeps its code and style sheet beside the template).
-HIDDEN_ELEMENT = re.compile(r"<!--.*?-->|<(script|style)\b[^>]*>.*?</\1[ \t]*>", re.DOTALL | re.IGNORECASE)
-#: An HTML table row, ``<tr>`` to ``</tr>`` (its cells may stand on lines of their own).
-TABLE_ROW = re.compile(r"<tr\b[^>]*>.*?</tr[ \t]*>", re.DOTALL | re.IGNORECASE)
+#: JSX page keeps its code and style sheet beside the template), server code of an ASP or JSP page.
+HIDDEN_ELEMENT = re.compile(
+    r"<!--.*?-->|<(script|style)\b[^>]*>.*?</\1[ \t]*>|<%.*?%>", re.DOTALL | re.IGNORECASE
+)
+#: An HTML table row of data, ``<tr>`` to ``</tr>`` (its cells may stand on lines of their own); not a
+#: row of a page's layout table, whose cells hold paragraphs, lists, headings or other tables.
+TABLE_ROW = re.compile(
+    r"<tr\b[^>]*>(?:(?!<(?:tr|table|p|div|h[1-6]|ul|ol|li)\b).)*?</tr[ \t]*>", re.DOTALL | re.IGNORECASE
+)
+#: An HTML heading element, ``<h2>`` to ``</h2>``, short enough to be a title (its text may stand on a line
+#: of its own between the tags).
+HEADING_ELEMENT = re.compile(r"<h([1-6])\b[^>]*>[^<]{0,200}</h\1[ \t]*>", re.IGNORECASE)
 #: An HTML table cell with its content (group 1).
 TABLE_CELL = re.compile(r"<t[dh]\b[^>]*>(.*?)</t[dh][ \t]*>", re.DOTALL | re.IGNORECASE)
 #: Between two cells of an HTML row: ``</td>`` then whitespace then ``<td …>``.

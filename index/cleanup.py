@@ -14,13 +14,15 @@ from dataclasses import dataclass, field
 from core.text import ATTRIBUTE_LIST, BOOKMARK, FRONT_MATTER, HTML_TAG, TABLE_CELL, strip_markup
 
 #: Markup that may stand before a line's first word or a clause number: whitespace (including
-#: ideographic and no-break spaces), emphasis, Word bookmarks, HTML/JSX tags, kramdown anchors, entities.
+#: ideographic and no-break spaces, and the line breaks inside an HTML tag or heading that is one line),
+#: emphasis, Word bookmarks, HTML/JSX tags, kramdown anchors, entities.
 LEAD_MARKUP = re.compile(
-    rf"(?:[ \t\u3000\u00a0]+|\*\*|__|\*(?![\s*])|{BOOKMARK.pattern}|{HTML_TAG.pattern}"
+    rf"(?:[ \t\r\n\u3000\u00a0]+|\*\*|__|\*(?![\s*])|{BOOKMARK.pattern}|{HTML_TAG.pattern}"
     rf"|{ATTRIBUTE_LIST.pattern}|&nbsp;|&#160;|&emsp;|&ensp;|\{{[ \t]*\"[ \t]*\"[ \t]*\}})+"
 )
-#: Where a line ends: a newline, or an HTML line break left in the text.
-LINE_BREAK = re.compile(r"\n|<br[ \t]*/?>", re.IGNORECASE)
+#: Where a line ends: a newline, an HTML line break left in the text, or the end of an HTML block
+#: (paragraph, division, heading, list item) with more text after it on the same line.
+LINE_BREAK = re.compile(r"\n|<br[ \t]*/?>|</(?:p|div|h[1-6]|li)[ \t]*>(?=[ \t]*[^\s])", re.IGNORECASE)
 #: An HTML heading tag at a line start (``<h2>一、总则</h2>``): read like a Markdown heading.
 HTML_HEADING = re.compile(r"[ \t]*<h([1-6])(?:[ \t][^<>\n]*)?>", re.IGNORECASE)
 #: A list bullet (Markdown ``-``/``*``/``+`` followed by a space, or a bullet character); MkDocs

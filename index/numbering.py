@@ -17,9 +17,10 @@ from dataclasses import dataclass
 
 from core.numbers import CN_DIGITS, cn_to_int
 from core.records import Span
-from core.text import HIDDEN_ELEMENT, TABLE_ROW, strip_markup
+from core.text import HEADING_ELEMENT, HIDDEN_ELEMENT, HTML_TAG, TABLE_ROW, strip_markup
 from index.cleanup import (
     HTML_HEADING,
+    HTML_ROW,
     LINE_BREAK,
     MD_HEADING,
     Table,
@@ -140,6 +141,17 @@ def _inside(spans: list[tuple[int, int]], start: int, end: int, strict: bool = T
     return a < start and end < b if strict else a <= start and end <= b
 
 
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Spans sorted, overlapping ones joined (a tag inside a heading element)."""
+    out: list[tuple[int, int]] = []
+    for a, b in sorted(spans):
+        if out and a < out[-1][1]:
+            out[-1] = (out[-1][0], max(b, out[-1][1]))
+        else:
+            out.append((a, b))
+    return out
+
+
 def split_lines(text: str) -> list[Line]:
     """The lines of ``text`` (an HTML ``<br>`` ends a line too); front matter and lines holding only
     markup count as blank."""
@@ -147,11 +159,15 @@ def split_lines(text: str) -> list[Line]:
     skip_to = front_matter_end(text)
     hidden = [m.span() for m in HIDDEN_ELEMENT.finditer(text)]
     rows = [m.span() for m in TABLE_ROW.finditer(text)]
+    # a tag (<P\n align=center>) or a heading (<h2>\n1. 合约定义\n</h2>) written over several lines
+    tags = _merged(
+        [m.span() for p in (HTML_TAG, HEADING_ELEMENT) for m in p.finditer(text) if "\n" in m.group()]
+    )
     pos = 0
     for brk in (*LINE_BREAK.finditer(text), None):
         end = brk.start() if brk else len(text)
-        if brk and _inside(rows, end, end):
-            continue  # an HTML table row is one line, however its cells are laid out
+        if brk and (_inside(rows, end, end) or _inside(tags, end, end)):
+            continue  # an HTML table row is one line, however its cells are laid out; so is a tag
         unseen = pos < skip_to or _inside(hidden, pos, end, strict=False)
         content = end if unseen or is_markup_only(text, pos, end) else skip_line_lead(text, pos, end)
         out.append(Line(pos, end, content))
@@ -333,7 +349,7 @@ def _tables(text: str, lines: list[Line]) -> list[Table]:
 def _table_markers(text: str, lines: list[Line], table: Table) -> list[Marker]:
     head = lines[table.header]
     below = table.rule if table.rule is not None else table.header
-    title = header_title(text, head.content, head.end)
+    title = header_title(text, head.start if HTML_ROW.match(text, head.start) else head.content, head.end)
     out = [Marker(table.header, "table", "", "", None, 0, [], head.end, below, title=title)]
     for row in table.rows:
         start, end = cell_span(text, lines[row].start, lines[row].end)

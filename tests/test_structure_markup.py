@@ -192,3 +192,43 @@ def test_vue_template_residue_is_markup_and_placeholders_are_text() -> None:
     assert list(found) == ["一.1", "一.2"]
     assert found["一.1"].text == "本协议适用于{{ productName }}。"
     assert found["一.2"].heading_path == ("总则",)
+
+
+OLD_PAGE = (
+    '<%@ Page Language="C#" Title="服务条款" %>\r\n<html>\r\n<body>\r\n'
+    "<table cellSpacing=0>\r\n<tr><td style=\"width: 160px\"\r\n        valign=\"top\">\r\n<!--menu-->\r\n</td>\r\n"
+    "<td>\r\n<DIV\r\n      style=\"FONT-SIZE: 12px\">\r\n"
+    "<P\r\n      align=center><STRONG>感谢您选择星河云的在线客服系统。</STRONG></P><P \r\n"
+    '      align="center"><STRONG>1. 术语解释</STRONG></P>\r\n'
+    "<P>1.1 <SPAN\r\n      class=style_z>客服系统</SPAN>是星河云提供的网站实时交流系统。</P>\r\n"
+    "<P>1.2 续费系指客户在服务期届满后继续支付费用。</P>\r\n"
+    '<P align="center"><STRONG>2. 费用</STRONG></P>\r\n<P>2.1 客户应在注册后五个工作日内付费。</P>\r\n'
+    "</DIV>\r\n</td></tr>\r\n</table>\r\n</body>\r\n</html>\r\n"
+)
+
+
+def test_an_old_html_page_in_a_layout_table_reads_as_its_clauses() -> None:
+    """A page laid out in a table (one row holding the whole text), tags written over several lines
+    (<P\\r\\n align=center>), a paragraph closing and the next opening on one line, ASP server code: the
+    clauses are the contract's own."""
+    found = {c.clause_id: c for c in read(OLD_PAGE, "t.html").clauses}
+    numbered = {k: c.display_text for k, c in found.items() if c.kind == "clause"}
+    assert numbered == {
+        "1.1": "客服系统是星河云提供的网站实时交流系统。",
+        "1.2": "续费系指客户在服务期届满后继续支付费用。",
+        "2.1": "客户应在注册后五个工作日内付费。",
+    }
+    assert found["2.1"].heading_path == ("费用",)
+    shown = " ".join(c.display_text for c in found.values())
+    assert "Page Language" not in shown and "valign" not in shown and "style" not in shown
+
+
+def test_an_html_heading_whose_title_stands_on_its_own_line_is_a_heading() -> None:
+    page = (
+        "<h1>\n星河云服务条款\n</h1>\n<div>\n<h2>\n1. 合约定义\n</h2>\n</div>\n"
+        "<span>\n1.1．本合约是用户与星河云之间的法律契约。\n</span>\n"
+        "<div>\n<h2>\n2. 合法使用\n</h2>\n</div>\n<span>\n2.1 用户不得利用服务传播违法内容。<br>\n</span>\n"
+    )
+    found = {c.clause_id: c for c in read(page, "t.html").clauses}
+    assert found["1.1"].heading_path == ("合约定义",) and found["2.1"].heading_path == ("合法使用",)
+    assert found["1.1"].display_text == "本合约是用户与星河云之间的法律契约。"
