@@ -106,7 +106,9 @@ def providers_named(question: str, providers: Collection[Provider]) -> list[str]
         return list(dict.fromkeys(found))
     if near:
         return list(dict.fromkeys(p for p, _ in near))
-    return list(dict.fromkeys(p.name for p in providers for n in p.names if _shortened(n, question)))
+    # a name that starts with the brand (网易云对象存储服务 of 网易蜂巢), not a product word (对象存储服务)
+    shortened = (p.name for p in providers for n in p.names if n[:2] in p.name and _shortened(n, question))
+    return list(dict.fromkeys(shortened))
 
 
 def _shortened(name: str, question: str) -> bool:
@@ -128,7 +130,8 @@ def _shortened(name: str, question: str) -> bool:
 
 def _near_names(question: str, providers: Collection[Provider]) -> list[tuple[str, str]]:
     """(provider, name) for names the question says with one wrong character: Chinese names of three or
-    more characters, Latin ones of five or more (CDNetwarks, 马尚云); never a short name."""
+    more characters, Latin ones of five or more (CDNetwarks, 马尚云), one missing or extra in longer ones
+    (LiveSuport); never a short name."""
     lowered = question.lower()
     out: list[tuple[str, str]] = []
     for p in providers:
@@ -137,11 +140,27 @@ def _near_names(question: str, providers: Collection[Provider]) -> list[tuple[st
                 text, key = (lowered, name.lower()) if name.isascii() else (question, name)
                 if sum(ch in text for ch in key) < len(key) - 1:  # cannot be one character off: skip fast
                     continue
-                windows = (text[i : i + len(key)] for i in range(len(text) - len(key) + 1))
-                if key not in text and any(_near(key, w) for w in windows):
+                if key not in text and _near_at(key, text, gaps=len(name) >= (6 if name.isascii() else 4)):
                     out.append((p.name, name))
                     break
     return out
+
+
+def _near_at(key: str, text: str, gaps: bool) -> tuple[int, int] | None:
+    """Where ``text`` says ``key`` with one character wrong, or (``gaps``: a long name) one missing or one
+    extra (LiveSuport, LiveSupportt): the span of those words, or None."""
+    for size in (len(key), *((len(key) - 1, len(key) + 1) if gaps else ())):
+        for i in range(len(text) - size + 1):
+            window = text[i : i + size]
+            if _near(key, window) or (size != len(key) and _one_apart(key, window)):
+                return i, i + size
+    return None
+
+
+def _one_apart(a: str, b: str) -> bool:
+    """Whether deleting one character of the longer string gives the shorter."""
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return len(long) == len(short) + 1 and any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
 
 
 def names_spelled_right(question: str, providers: Collection[Provider]) -> str:
@@ -156,10 +175,9 @@ def names_spelled_right(question: str, providers: Collection[Provider]) -> str:
             continue
         key = name.lower() if name.isascii() else name
         text = question.lower() if name.isascii() else question
-        for i in range(len(text) - len(key) + 1):
-            if _near(key, text[i : i + len(key)]):
-                question = question[:i] + name + question[i + len(key) :]
-                break
+        at = _near_at(key, text, gaps=len(name) >= (6 if name.isascii() else 4))
+        if at:
+            question = question[: at[0]] + name + question[at[1] :]
     return question
 
 
@@ -323,7 +341,10 @@ def ordered_attributes(question: str, keys: list[str]) -> tuple[str, ...]:
 def analyze(question: str, providers: Collection[Provider]) -> Analysis:
     named = tuple(providers_named(question, providers))
     known = {n for p in providers for n in p.names}
-    unknown = tuple(o for o in OTHER_PROVIDERS if o in question and not any(o in k or k in o for k in known))
+    said = [o for o in OTHER_PROVIDERS if o in question and not any(o in k or k in o for k in known)]
+    unknown = tuple(
+        o for o in said if not any(o != other and o in other for other in said)
+    )  # 阿里云, not 阿里
     topic = _topic(question)
     attributes = (
         ordered_attributes(question, [k for k, a in ATTRIBUTES.items() if a.topic == topic]) if topic else ()

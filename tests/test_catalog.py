@@ -403,6 +403,18 @@ def test_sla_tiers_in_an_html_table_are_read_into_ranges(write_contract: Callabl
         assert [f.value for f in facts_shown(cells, question, 3)[0]] == [share], question
 
 
+def test_a_cap_said_as_a_highest_limit_and_availability_with_a_typo(
+    write_contract: Callable[..., Path],
+) -> None:
+    body = (
+        "一、 责任\n1. 星河云的赔偿金的最高限额为有关星河云一年服务期的服务费。\n"
+        "二、 可用性\n1. 星河云提供的本服务可用性不低 90%。\n"
+    )
+    table = _table(write_contract, body)
+    assert _values(table, "liability_cap") == ["1 年服务费"]
+    assert _values(table, "sla_availability") == [90.0]
+
+
 def test_a_clause_states_a_value_once_and_deletion_not_done_is_not_deletion(
     write_contract: Callable[..., Path],
 ) -> None:

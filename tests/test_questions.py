@@ -19,6 +19,7 @@ PROVIDERS = (
     Provider("讯众云通信", "北京讯众通信技术股份有限公司", ("讯众", "云通讯")),
     Provider("西部数码", "成都西维数码科技有限公司"),
     Provider("Zeabur", "Zeabur Inc."),
+    Provider("互动网络", None, ("LiveSupport",)),
 )
 
 
@@ -36,6 +37,8 @@ def test_input_is_normalised_before_anything() -> None:
         ("zeabur 能退款吗", ["Zeabur"]),  # Latin case
         ("讯众和西部数码比较", ["讯众云通信", "西部数码"]),
         ("西部的天气", []),  # two characters are never matched loosely
+        ("LiveSuport 能退款吗", ["互动网络"]),  # one missing in a long name
+        ("讯众云通讯信怎么收费", ["讯众云通信"]),  # one extra
     ],
 )
 def test_providers_are_matched_tolerantly(question: str, named: list[str]) -> None:
@@ -306,7 +309,9 @@ def test_a_long_name_said_shortened_names_its_provider_when_nothing_else_does() 
     providers = (
         Provider("星澜蜂巢", None, ("星澜云对象存储服务", "SOS"), doc_id="s.md"),
         Provider("码尚云", None, (), doc_id="m.md"),
+        Provider("七星云", None, ("对象存储服务",), doc_id="q.md"),
     )
     assert providers_named("我放在星澜云存储上的文件会删干净吗", providers) == ["星澜蜂巢"]
+    assert providers_named("华为云对象存储 OBS 的赔偿标准", providers) == []  # a product word, no brand
     assert providers_named("星澜的对象存储", providers) == []
     assert providers_named("码尚云和星澜云存储哪个好", providers) == ["码尚云"]

@@ -196,8 +196,9 @@ def test_vue_template_residue_is_markup_and_placeholders_are_text() -> None:
 
 OLD_PAGE = (
     '<%@ Page Language="C#" Title="服务条款" %>\r\n<html>\r\n<body>\r\n'
-    "<table cellSpacing=0>\r\n<tr><td style=\"width: 160px\"\r\n        valign=\"top\">\r\n<!--menu-->\r\n</td>\r\n"
-    "<td>\r\n<DIV\r\n      style=\"FONT-SIZE: 12px\">\r\n"
+    '<table cellSpacing=0>\r\n<tr><td style="width: 160px"\r\n        valign="top">\r\n'
+    "<!--menu-->\r\n</td>\r\n"
+    '<td>\r\n<DIV\r\n      style="FONT-SIZE: 12px">\r\n'
     "<P\r\n      align=center><STRONG>感谢您选择星河云的在线客服系统。</STRONG></P><P \r\n"
     '      align="center"><STRONG>1. 术语解释</STRONG></P>\r\n'
     "<P>1.1 <SPAN\r\n      class=style_z>客服系统</SPAN>是星河云提供的网站实时交流系统。</P>\r\n"
