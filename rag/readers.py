@@ -149,13 +149,14 @@ def read_multiple(reader: Reader, text: Text) -> list[Extracted]:
 
 
 def read_percent(reader: Reader, text: Text) -> list[Extracted]:
-    """A percentage: the pattern's group ``v`` when there is a pattern, else the first one stated."""
+    """A percentage: the pattern's group ``v`` when there is a pattern (its group ``q``, if any, says what
+    it holds for: a table row's label), else the first one stated."""
     if reader.pattern:
         m = reader.pattern.search(text.plain)
         if not m:
             return []
-        value, wording = float(m.group("v")), m.group(0)
-        return [(value, _fill(reader.display, value=value, text=wording), wording, "")]
+        value, wording, label = float(m.group("v")), m.group(0), (m.groupdict().get("q") or "").strip()
+        return [(value, _fill(reader.display, value=value, text=wording, q=label), wording, label)]
     found = [r for r in rates(text.plain) if r.text.rstrip().endswith(("%", "％"))]
     if not found:
         return []

@@ -328,14 +328,17 @@ def documents_named(question: str, providers: Collection[Provider]) -> tuple[str
 
 def ordered_attributes(question: str, keys: list[str]) -> tuple[str, ...]:
     """A topic's attributes, the one the question points at first: by how many of its own question words it
-    says (SLA没达标拿多少代金券 → the compensation before the availability), then by the answer type asked."""
+    says (SLA没达标拿多少代金券 → the compensation before the availability), then the longest said, then by
+    the answer type asked."""
+    question = "".join(question.split()) + " " + question  # terse keywords: SLA 赔偿 says SLA赔偿
     lowered, wanted = question.lower(), asked_types(question)
 
-    def says(key: str) -> int:
+    def says(key: str) -> tuple[int, int]:  # how many of its words, and the longest (SLA赔偿 beats SLA)
         words = ATTRIBUTES[key].question_words
-        return len({w.lower() for w in words if w in question or (w.isascii() and w.lower() in lowered)})
+        said = {w.lower() for w in words if w in question or (w.isascii() and w.lower() in lowered)}
+        return len(said), max(map(len, said), default=0)
 
-    return tuple(sorted(keys, key=lambda k: (-says(k), ATTRIBUTES[k].type not in wanted)))
+    return tuple(sorted(keys, key=lambda k: (*(-n for n in says(k)), ATTRIBUTES[k].type not in wanted)))
 
 
 def analyze(question: str, providers: Collection[Provider]) -> Analysis:

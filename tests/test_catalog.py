@@ -415,6 +415,37 @@ def test_a_cap_said_as_a_highest_limit_and_availability_with_a_typo(
     assert _values(table, "sla_availability") == [90.0]
 
 
+def test_availability_per_row_of_a_table_or_as_a_floor_and_a_claim_window_not_any_period(
+    write_contract: Callable[..., Path],
+) -> None:
+    body = "\n".join(
+        [
+            "一、 服务可用性承诺",
+            "1. 星河云对不同存储类型分别承诺服务可用性如下：",
+            "|存储类型|服务可用性标准|",
+            "|---|---|",
+            "|标准存储|99.9%|",
+            "|低频存储|99.0%|",
+            "二、 在线率",
+            "1. 对于付费用户，星河云承诺98%以上的正常在线率。",
+            "三、 赔偿",
+            "1. 在服务期内，星河云应当承担赔偿责任时，赔偿金的最高限额为一年服务期的服务费，"
+            "客户申请时须提供证明。",
+            "2. 赔偿申请须在相关月份结束后两（2）个月内提出。",
+            "四、 补偿",
+            "1. 用户应在服务不可用事件发生七个工作日内，及时申请补偿。",
+            "",
+        ]
+    )
+    table = _table(write_contract, body, "星河.md")
+    shown = [(f.value, f.qualifier) for f in table.facts if f.attribute == "sla_availability"]
+    assert shown == [(99.9, "标准存储"), (99.0, "低频存储"), (98.0, "")]
+    assert [f.display for f in table.facts if f.attribute == "sla_claim_deadline"] == [
+        "须在 两（2）个月内提出",
+        "须在 七个工作日内提出",
+    ]
+
+
 def test_a_clause_states_a_value_once_and_deletion_not_done_is_not_deletion(
     write_contract: Callable[..., Path],
 ) -> None:

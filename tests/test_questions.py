@@ -248,6 +248,7 @@ def test_the_attribute_the_question_points_at_comes_first() -> None:
     keys = analyze("码尚云的SLA没达标能拿多少代金券？", PROVIDERS).attributes
     assert keys[0] == "sla_compensation" and "sla_availability" in keys
     assert analyze("码尚云的可用性承诺是多少？", PROVIDERS).attributes[0] == "sla_availability"
+    assert analyze("码尚云 SLA 赔偿 比例", PROVIDERS).attributes[0] == "sla_compensation"  # terse: SLA赔偿
 
 
 def test_a_question_word_said_with_words_inside_it_still_names_the_topic() -> None:
