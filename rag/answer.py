@@ -246,6 +246,8 @@ class Composer:
         extractive = self._extractive(question, analysis)
         if extractive is None or not extractive.citations:
             return facts
+        if analysis.documents and extractive.citations[0].doc_id not in analysis.documents:
+            return facts  # the facts are the singled-out contract's; another contract's clause is not closer
         found = self._context(extractive.citations[0])
         on_topic = about(found, analysis.attributes)  # still the question's topic, as the facts are
         # what the question asks for (怎么算 → a rate) and the facts give: the clause must give it too

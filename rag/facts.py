@@ -287,7 +287,11 @@ class FactTable:
         for ws in words.values():  # 域名服务 (one word to jieba) says 域名 once 服务 is off
             ws += [w[: -len(end)] for w in ws for end in kinds if w.endswith(end) and len(w) - len(end) >= 2]
         shared = set.intersection(*(set(w) for w in words.values()))
-        asked = set(tokenize(question)) - shared - kinds
+        # a piece of the provider's name (七牛 of 七牛云) never decides; the whole name only when no other
+        # word does (七牛云短信: 短信 decides)
+        asked = {w for w in set(tokenize(question)) - shared - kinds if w == provider or w not in provider}
+        own = asked - {provider}
+        asked = own if any(own & set(words[d]) for d in docs) else asked
         chosen = tuple(d for d in docs if asked & set(words[d]))
         if len(chosen) == len(docs):
             return (), set()

@@ -638,3 +638,26 @@ def test_a_follow_up_that_names_one_contract_of_the_provider_keeps_the_topic(tmp
     check_citations(answer, composer)
     assert answer.answer.startswith("（按上一问：") and "30" in answer.answer
     assert {c.doc_id for c in answer.citations} == {"domain.md"}
+
+
+def test_a_follow_up_naming_another_contract_is_answered_from_that_contract_alone(tmp_path: Path) -> None:
+    """星河云对象存储 (a table per storage class) then 那星河云短信呢？: 短信 singles out the SMS SLA,
+    whose own availability answers; the storage table's row the earlier question named (标准存储) is not
+    closer, and the provider's name, written in some titles, decides nothing."""
+    head = "本协议是星河云与您订立的协议。\n"
+    composer = contracts_composer(
+        tmp_path,
+        {
+            "storage.md": "# 星河云对象存储服务等级协议\n\n" + head + "一、 服务可用性承诺\n"
+            "1. 星河云对象存储分别承诺服务可用性如下：\n\n|存储类型|服务可用性标准|\n|---|---|\n"
+            "|标准存储|99.9%|\n|低频存储|99.0%|\n",
+            "sms.md": "# 星河云短信服务等级协议\n\n"
+            + head
+            + "一、 服务可用性\n1. 星河云提供的本服务可用性不低于 95%。\n",
+        },
+    )
+    first = "星河云对象存储标准存储的可用性是多少？"
+    assert "99.9" in composer.ask(first).answer
+    answer = composer.ask("那星河云短信呢？", history=[first])
+    check_citations(answer, composer)
+    assert "95" in answer.answer and {c.doc_id for c in answer.citations} == {"sms.md"}

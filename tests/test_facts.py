@@ -212,3 +212,26 @@ def test_where_the_data_centres_are(write_contract: Callable[..., Path]) -> None
     ).parent
     table = table_of(folder)
     assert values(table, "星河云", "data_location") == [("中华人民共和国", "一.1")]
+
+
+def test_a_piece_of_the_providers_name_never_singles_out_a_contract() -> None:
+    """Titles tokenised unevenly (七牛云对象存储服务 as one word, 七牛云 | 短信 in another): the question's
+    七牛 or 七牛云 does not pick the titles that happen to hold it; 短信 picks the SMS terms; the whole name
+    decides only when no other word does."""
+    table = FactTable(
+        ("七牛云",),
+        (),
+        titles={"kodo": "七牛云对象存储服务等级协议", "sms": "七牛云短信服务等级协议", "user": "七牛云协议"},
+        documents={"七牛云": ("kodo", "sms", "user")},
+    )
+    words = {
+        "七牛云对象存储服务等级协议": ["七牛云对象存储服务", "等级", "协议"],
+        "七牛云短信服务等级协议": ["七牛云", "短信", "服务", "等级", "协议"],
+        "七牛云协议": ["七牛云", "协议"],
+    }
+
+    def tokenize(text: str) -> list[str]:
+        return words.get(text) or [w for w in ("七牛", "七牛云", "短信", "标准存储", "可用性") if w in text]
+
+    assert table.titled("七牛 标准存储的可用性", "七牛云", tokenize) == ((), set())
+    assert table.titled("那七牛云短信呢", "七牛云", tokenize) == (("sms",), {"短信"})
