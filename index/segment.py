@@ -36,7 +36,7 @@ from index.outline import assign_ids, body_start_index, build_tree, label_articl
 
 #: Bump when segmentation or provider output changes; builds also record a digest of the reading code
 #: (index/manifest.py ``reader_version``), so an edit there alone also makes old indexes rebuilt.
-SEGMENTER_VERSION = "2026.12-4"
+SEGMENTER_VERSION = "2026.12-5"
 
 #: Where a sentence ends: after 。！？；, at a line break (not the one between two cells of an HTML table
 #: row: a row is one sentence), at ``<br>``.
@@ -46,6 +46,10 @@ _SENTENCE_END = re.compile(
 _TITLE_WORDS = re.compile(r"(协议|合同|条款|章程|规则|细则|须知|声明|政策)(书)?$")
 _SENTENCE_PUNCT = set("。；;！？!?：:，,")
 _TITLE_LEAD = "：:、.．-— \t"
+
+#: Characters of a line that wraps a sentence: a line this long (visible text, at least half) that stops
+#: on a Chinese character is cut by the source's line width, not by the end of a sentence.
+WRAPPED_LINE = 40
 
 #: Ids of un-numbered front-matter clauses.
 TITLE_ID = "标题"
@@ -82,14 +86,37 @@ def _is_title(text: str) -> bool:
 
 
 def split_sentences(text: str, start: int, end: int) -> tuple[Span, ...]:
-    """Sentences of ``text[start:end]`` with their own offsets (cut after 。！？；and at line breaks)."""
+    """Sentences of ``text[start:end]`` with their own offsets (cut after 。！？；and at line breaks, except
+    a line break inside a sentence wrapped in the source: …要求乙⏎方工程师 / …授权时⏎，可以…)."""
     spans: list[Span] = []
     pos = start
     for m in _SENTENCE_END.finditer(text, start, end):
+        if m.group().startswith("\n") and _wrapped(text, m.start(), m.end(), end):
+            continue
         _add_sentence(text, pos, m.end(), spans)
         pos = m.end()
     _add_sentence(text, pos, end, spans)
     return tuple(spans)
+
+
+#: What a wrapped line may start with when it continues the sentence before it: a Chinese character or a
+#: comma-like mark.
+_CONTINUES = re.compile(r"[\u4e00-\u9fff，、,]")
+
+
+def _wrapped(text: str, at: int, after: int, end: int) -> bool:
+    """Whether the line break at ``at`` (its run ends at ``after``) only wraps a sentence: its line ends
+    inside a sentence (on a Chinese character, and long: not a title) and the next line goes on with a
+    Chinese character or a comma, not a number or a bullet."""
+    line = max(text.rfind("\n", 0, at) + 1, at - WRAPPED_LINE)
+    before = strip_markup(text[line:at]).strip()
+    nxt = skip_markup(text, after, end)
+    return (
+        len(before) >= WRAPPED_LINE // 2
+        and "\u4e00" <= before[-1] <= "\u9fff"
+        and nxt < end
+        and _CONTINUES.match(text, nxt) is not None
+    )
 
 
 def _add_sentence(text: str, start: int, end: int, spans: list[Span]) -> None:

@@ -233,3 +233,20 @@ def test_an_html_heading_whose_title_stands_on_its_own_line_is_a_heading() -> No
     found = {c.clause_id: c for c in read(page, "t.html").clauses}
     assert found["1.1"].heading_path == ("合约定义",) and found["2.1"].heading_path == ("合法使用",)
     assert found["1.1"].display_text == "本合约是用户与星河云之间的法律契约。"
+
+
+def test_a_sentence_wrapped_over_lines_in_the_source_is_one_sentence() -> None:
+    """A page whose paragraphs are wrapped at a fixed width (…要求乙⏎ 方工程师, …授权时⏎ ，可以…): the
+    wrap is not a sentence end, so no citation starts with a comma or cuts a word; a line that ends a
+    sentence, or a short title line, still ends it."""
+    page = (
+        "<p>1. 技术支持</p>\n<p>1.1 甲方需在与乙方签订的协议中指定授权人，只有授权人有权利要求乙\n"
+        "      方工程师对其云主机进行操作；当甲方授权人无法以书面形式授权时\n"
+        "      ，可以通过邮件向乙方工程师授权。</p>\n<p>1.2 服务时间为7天×24小时。\n"
+        "乙方另行通知的除外。</p>\n"
+    )
+    found = {c.clause_id: c for c in read(page, "t.html").clauses}
+    shown = [strip_markup(s.text) for s in found["1.1"].sentences]
+    assert len(shown) == 2 and not shown[1].lstrip().startswith("，")
+    assert "乙\n      方工程师" in found["1.1"].sentences[0].text
+    assert [s.text for s in found["1.2"].sentences] == ["服务时间为7天×24小时。", "乙方另行通知的除外。"]
