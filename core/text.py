@@ -64,6 +64,9 @@ DISPLAY_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (CELL_GAP, " | "),  # an HTML table row reads like a Markdown one: 低于99% | 月度服务费用的25%
     (re.compile(r"\{/\*.*?\*/\}", re.DOTALL), ""),  # JSX comments
     (re.compile(r"\{[ \t]*(?:\"[ \t]*\"|'[ \t]*')[ \t]*\}"), " "),  # JSX spaces {" "}
+    # a source line break inside a wrapped word or sentence (仲裁委⏎   员会), between Chinese characters,
+    # the next line indented (an HTML page's wrapped paragraph): joined; <br> below stays a line break
+    (re.compile(r"(?<=[\u4e00-\u9fff])[ \t]*\r?\n[ \t]+(?=[\u4e00-\u9fff，、])"), ""),
     (re.compile(r"<br[ \t]*/?>", re.IGNORECASE), "\n"),
     (HTML_TAG, ""),
     (ATTRIBUTE_LIST, ""),

@@ -250,3 +250,15 @@ def test_a_sentence_wrapped_over_lines_in_the_source_is_one_sentence() -> None:
     assert len(shown) == 2 and not shown[1].lstrip().startswith("，")
     assert "乙\n      方工程师" in found["1.1"].sentences[0].text
     assert [s.text for s in found["1.2"].sentences] == ["服务时间为7天×24小时。", "乙方另行通知的除外。"]
+
+
+def test_a_word_wrapped_onto_an_indented_line_reads_whole() -> None:
+    """仲裁委⏎          员会 (an HTML page wrapped at a fixed width) shows as 仲裁委员会; a <br>, or a line that
+    is not indented, stays a line break."""
+    assert (
+        strip_markup("提交中国国际经济贸易仲裁委\n          员会仲裁。")
+        == "提交中国国际经济贸易仲裁委员会仲裁。"
+    )
+    assert strip_markup("授权时\n          ，可以通过邮件授权") == "授权时，可以通过邮件授权"
+    assert strip_markup("第一行<br>第二行") == "第一行\n第二行"
+    assert strip_markup("服务内容\n本服务为云主机") == "服务内容\n本服务为云主机"
