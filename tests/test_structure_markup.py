@@ -253,8 +253,8 @@ def test_a_sentence_wrapped_over_lines_in_the_source_is_one_sentence() -> None:
 
 
 def test_a_word_wrapped_onto_an_indented_line_reads_whole() -> None:
-    """仲裁委⏎          员会 (an HTML page wrapped at a fixed width) shows as 仲裁委员会; a <br>, or a line that
-    is not indented, stays a line break."""
+    """仲裁委⏎          员会 (an HTML page wrapped at a fixed width) shows as 仲裁委员会; a <br>, or a
+    line that is not indented, stays a line break."""
     assert (
         strip_markup("提交中国国际经济贸易仲裁委\n          员会仲裁。")
         == "提交中国国际经济贸易仲裁委员会仲裁。"
