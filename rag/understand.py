@@ -348,13 +348,17 @@ def analyze(question: str, providers: Collection[Provider]) -> Analysis:
     unknown = tuple(
         o for o in said if not any(o != other and o in other for other in said)
     )  # 阿里云, not 阿里
-    topic = _topic(question)
+    # topic words inside a provider's name say nothing of the topic (support of LiveSupport)
+    bare = question
+    for name in sorted({n for p in providers if p.name in named for n in p.names}, key=len, reverse=True):
+        bare = re.sub(re.escape(name), " ", bare, flags=re.IGNORECASE if name.isascii() else 0)
+    topic = _topic(bare)
     attributes = (
-        ordered_attributes(question, [k for k, a in ATTRIBUTES.items() if a.topic == topic]) if topic else ()
+        ordered_attributes(bare, [k for k, a in ATTRIBUTES.items() if a.topic == topic]) if topic else ()
     )
-    also = second_topic(question, topic)
+    also = second_topic(bare, topic)
     if also:
-        attributes += ordered_attributes(question, [k for k, a in ATTRIBUTES.items() if a.topic == also])
+        attributes += ordered_attributes(bare, [k for k, a in ATTRIBUTES.items() if a.topic == also])
     cues = {k: bool(p.search(question)) for k, p in _INTENT.items()}
     direction = "max" if cues["superlative_max"] else "min" if cues["superlative_min"] else None
     if unknown and not named:

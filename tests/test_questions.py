@@ -316,3 +316,12 @@ def test_a_long_name_said_shortened_names_its_provider_when_nothing_else_does() 
     assert providers_named("华为云对象存储 OBS 的赔偿标准", providers) == []  # a product word, no brand
     assert providers_named("星澜的对象存储", providers) == []
     assert providers_named("码尚云和星澜云存储哪个好", providers) == ["码尚云"]
+
+
+def test_a_topic_word_inside_a_providers_name_names_no_topic() -> None:
+    """support of LiveSupport is no question about support hours; the same word said apart still is."""
+    from rag.understand import analyze
+
+    providers = (Provider("互动网络", None, ("LiveSupport",)),)
+    assert analyze("LiveSupport 到期不续费会怎么处理？", providers).attributes == ()
+    assert analyze("LiveSupport 的 support 几点到几点？", providers).attributes != ()
