@@ -325,3 +325,26 @@ def test_a_topic_word_inside_a_providers_name_names_no_topic() -> None:
     providers = (Provider("互动网络", None, ("LiveSupport",)),)
     assert analyze("LiveSupport 到期不续费会怎么处理？", providers).attributes == ()
     assert analyze("LiveSupport 的 support 几点到几点？", providers).attributes != ()
+
+
+def test_a_clause_stating_the_kind_of_value_asked_is_quoted_first() -> None:
+    """续费提前几天？ asks for a duration: among candidates about as good, the clause that states one comes
+    before a closer-ranked one that states none; nothing moves when the first states one, or when the
+    clause that does says clearly less of the question."""
+    from core.records import Clause, Hit, Span
+    from rag.understand import gives_asked_first
+
+    def hit(clause_id: str, text: str) -> Hit:
+        clause = Clause("d.md", "星河云", clause_id, "clause", (), 0, len(text), text)
+        return Hit(clause, 1.0, Span(0, len(text), text))
+
+    none, days = (
+        hit("4.3", "用户续费的，服务期限延长至有效期满之日。"),
+        hit("5.9", "用户应在期满之前至少20日续费。"),
+    )
+    cover = {id(none): 0.62, id(days): 0.6}
+    assert gives_asked_first("续费提前几天", [none, days], cover, 0.1) == [days, none]
+    assert gives_asked_first("续费怎么办理", [none, days], cover, 0.1) == [none, days]  # no value asked
+    assert gives_asked_first("续费提前几天", [days, none], cover, 0.1) == [days, none]
+    cover[id(days)] = 0.3
+    assert gives_asked_first("续费提前几天", [none, days], cover, 0.1) == [none, days]
