@@ -17,6 +17,7 @@ from typing import Any
 from core.numbers import durations, money, rates
 from core.records import Hit, Provider
 from rag.catalog import ATTRIBUTES
+from rag.names import near_at, shortened
 from rag.retrieve import provider_names_in, without_names
 
 _DATA: dict[str, Any] = tomllib.loads((files("rag") / "questions.toml").read_text(encoding="utf-8"))
@@ -76,14 +77,6 @@ def verdict(sentence: str) -> str:
     return "视情况"
 
 
-SHORTENED_MIN = 4  # characters of a shortened name (see _shortened)
-
-
-def _near(name: str, window: str) -> bool:
-    """Same length, at most one character different (迅众云通信 ~ 讯众云通信, 马尚云 ~ 码尚云)."""
-    return len(name) == len(window) and sum(a != b for a, b in zip(name, window, strict=True)) <= 1
-
-
 def providers_named(question: str, providers: Collection[Provider]) -> list[str]:
     """Providers a question names: exactly, then ignoring Latin case, then with one wrong character in a
     Chinese name of three or more characters or a Latin one of five or more (only when nothing matched, or
@@ -107,25 +100,8 @@ def providers_named(question: str, providers: Collection[Provider]) -> list[str]
     if near:
         return list(dict.fromkeys(p for p, _ in near))
     # a name that starts with the brand (网易云对象存储服务 of 网易蜂巢), not a product word (对象存储服务)
-    shortened = (p.name for p in providers for n in p.names if n[:2] in p.name and _shortened(n, question))
-    return list(dict.fromkeys(shortened))
-
-
-def _shortened(name: str, question: str) -> bool:
-    """A Chinese name of five or more characters said shortened (网易云存储 for 网易云对象存储服务): the
-    question has a run of at least four characters that starts with the name's first two and whose
-    characters the name holds in the same order. A last resort: only when no name is said otherwise."""
-    if len(name) < 5 or not all("\u4e00" <= ch <= "\u9fff" for ch in name[:2]):
-        return False
-    at = question.find(name[:2])
-    while at >= 0:
-        pos, k = 2, 2  # in the name, in the run
-        while at + k < len(question) and (found := name.find(question[at + k], pos)) >= 0:
-            pos, k = found + 1, k + 1
-        if k >= SHORTENED_MIN:
-            return True
-        at = question.find(name[:2], at + 1)
-    return False
+    said_short = (p.name for p in providers for n in p.names if n[:2] in p.name and shortened(n, question))
+    return list(dict.fromkeys(said_short))
 
 
 def _near_names(question: str, providers: Collection[Provider]) -> list[tuple[str, str]]:
@@ -140,27 +116,10 @@ def _near_names(question: str, providers: Collection[Provider]) -> list[tuple[st
                 text, key = (lowered, name.lower()) if name.isascii() else (question, name)
                 if sum(ch in text for ch in key) < len(key) - 1:  # cannot be one character off: skip fast
                     continue
-                if key not in text and _near_at(key, text, gaps=len(name) >= (6 if name.isascii() else 4)):
+                if key not in text and near_at(key, text, gaps=len(name) >= (6 if name.isascii() else 4)):
                     out.append((p.name, name))
                     break
     return out
-
-
-def _near_at(key: str, text: str, gaps: bool) -> tuple[int, int] | None:
-    """Where ``text`` says ``key`` with one character wrong, or (``gaps``: a long name) one missing or one
-    extra (LiveSuport, LiveSupportt): the span of those words, or None."""
-    for size in (len(key), *((len(key) - 1, len(key) + 1) if gaps else ())):
-        for i in range(len(text) - size + 1):
-            window = text[i : i + size]
-            if _near(key, window) or (size != len(key) and _one_apart(key, window)):
-                return i, i + size
-    return None
-
-
-def _one_apart(a: str, b: str) -> bool:
-    """Whether deleting one character of the longer string gives the shorter."""
-    short, long = (a, b) if len(a) < len(b) else (b, a)
-    return len(long) == len(short) + 1 and any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
 
 
 def names_spelled_right(question: str, providers: Collection[Provider]) -> str:
@@ -175,7 +134,7 @@ def names_spelled_right(question: str, providers: Collection[Provider]) -> str:
             continue
         key = name.lower() if name.isascii() else name
         text = question.lower() if name.isascii() else question
-        at = _near_at(key, text, gaps=len(name) >= (6 if name.isascii() else 4))
+        at = near_at(key, text, gaps=len(name) >= (6 if name.isascii() else 4))
         if at:
             question = question[: at[0]] + name + question[at[1] :]
     return question
