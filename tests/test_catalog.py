@@ -446,6 +446,20 @@ def test_availability_per_row_of_a_table_or_as_a_floor_and_a_claim_window_not_an
     ]
 
 
+def test_the_form_compensation_takes_is_read(write_contract: Callable[..., Path]) -> None:
+    """代金券 only, service time only, or a form the SLA names (短信条数): what answers 能退现金吗？"""
+    body = (
+        "一、 赔偿\n1. 赔偿方式仅限于用于购买星河云产品的代金券，不得兑换现金。\n"
+        "二、 补偿\n1. 百倍赔偿仅限服务时长的补偿，不用于折算现金。\n"
+        "三、 短信\n1. 本服务赔偿以星河云发放赔偿金额对应的短信条数的形式实现。\n"
+    )
+    assert _values(_table(write_contract, body), "sla_compensation_form") == [
+        "代金券",
+        "服务时长",
+        "短信条数",
+    ]
+
+
 def test_a_clause_states_a_value_once_and_deletion_not_done_is_not_deletion(
     write_contract: Callable[..., Path],
 ) -> None:
