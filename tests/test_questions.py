@@ -348,3 +348,10 @@ def test_a_clause_stating_the_kind_of_value_asked_is_quoted_first() -> None:
     assert gives_asked_first("续费提前几天", [days, none], cover, 0.1) == [days, none]
     cover[id(days)] = 0.3
     assert gives_asked_first("续费提前几天", [none, days], cover, 0.1) == [none, days]
+
+
+def test_cash_is_about_the_form_of_compensation_only_when_compensation_is_asked() -> None:
+    from rag.understand import _topic
+
+    assert _topic(normalise("SLA 没达标的赔偿能退现金吗？")) == "compensation_form"
+    assert _topic(normalise("可以用现金付款吗？")) != "compensation_form"
