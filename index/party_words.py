@@ -147,7 +147,7 @@ def site_brand(text: str) -> str | None:
     for site in sorted(counts, key=lambda s: -counts[s]):
         said = re.findall(rf"(?<![\w./@-]){re.escape(site)}(?![\w.@-])", text, flags=re.IGNORECASE)
         if len(said) >= FALLBACK_ACTOR_COUNT:
-            return max(set(said), key=said.count)
+            return max(sorted(set(said)), key=said.count)  # on a tie, the capitalised form
     return None
 
 
