@@ -7,6 +7,7 @@ loader and the builder ask it, so the two can never disagree about what "compati
 
 from __future__ import annotations
 
+import hashlib
 import json
 import platform
 from collections.abc import Iterable, Mapping
@@ -137,8 +138,6 @@ _ROOT = Path(__file__).resolve().parent.parent
 def reader_version() -> str:
     """The segmenter's version and a digest of the reading code, so an upgraded reader is never served
     records its predecessor wrote (a stale provider name or clause split) until ``rag index`` runs."""
-    import hashlib
-
     digest = hashlib.sha256()
     for name in _READER_SOURCES:
         path = _ROOT / name

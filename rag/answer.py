@@ -29,13 +29,13 @@ from rag.retrieve import without_names
 from rag.topics import QuestionTopics, inferred_topic
 from rag.understand import (
     QUESTION_FILLER,
-    VALUE_FINDERS,
     Analysis,
     asked_types,
     asks_identity,
     gives_asked_first,
     names_spelled_right,
     normalise,
+    states_value,
     verdict,
     with_history,
 )
@@ -252,9 +252,7 @@ class Composer:
         on_topic = about(found, analysis.attributes)  # still the question's topic, as the facts are
         # what the question asks for (怎么算 → a rate) and the facts give: the clause must give it too
         asked = {ATTRIBUTES[a].type for a in analysis.attributes} & asked_types(question)
-        gives = not asked or any(
-            VALUE_FINDERS[t](extractive.citations[0].text) for t in asked if t in VALUE_FINDERS
-        )
+        gives = not asked or states_value(asked, extractive.citations[0].text)
         closer = self.text_coverage(question, found, analysis.providers)
         return extractive if on_topic and gives and closer >= said + CLOSER_MARGIN else facts
 
@@ -379,9 +377,8 @@ class Composer:
             analysis = replace(analysis, providers=(provider,), scope="filter")
         if len(analysis.providers) == 1 and not analysis.documents:
             docs, words = self.table.titled(query, analysis.providers[0], self._content_words)
-            if (
-                earlier and docs and not analysis.read_as
-            ):  # 那UCloud对象存储呢？: a follow-up about one contract
+            # 那UCloud对象存储呢？: a follow-up about one contract of the provider keeps the earlier topic
+            if earlier and docs and not analysis.read_as:
                 bare = question
                 for word in words:
                     bare = bare.replace(word, "")

@@ -182,16 +182,21 @@ def asked_types(question: str) -> set[str]:
     return {t for kind, p in _ASKS.items() if p.search(question) for t in _ASKS_TYPES[kind]}
 
 
+def states_value(types: Collection[str], text: str) -> bool:
+    """Whether ``text`` states a value of one of these catalog value types (a duration, a rate, money)."""
+    return any(VALUE_FINDERS[t](text) for t in types if t in VALUE_FINDERS)
+
+
 def gives_asked_first(question: str, strong: list[Hit], cover: dict[int, float], margin: float) -> list[Hit]:
     """A question asking for a kind of value (提前几天 → a duration) is answered first by a clause that
     states one, when the first candidate states none and that clause's coverage (``cover`` by ``id``) is
     within ``margin`` of the first's."""
-    finders = [VALUE_FINDERS[t] for t in asked_types(question) if t in VALUE_FINDERS]
-    if not finders or any(f(strong[0].clause.text) for f in finders):
+    asked = asked_types(question)
+    if not asked & VALUE_FINDERS.keys() or states_value(asked, strong[0].clause.text):
         return strong
     for hit in strong[1:]:
         close = cover[id(hit)] >= cover[id(strong[0])] - margin
-        if close and any(f(hit.clause.text) for f in finders):
+        if close and states_value(asked, hit.clause.text):
             return [hit, *(h for h in strong if h is not hit)]
     return strong
 

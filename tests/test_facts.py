@@ -28,6 +28,11 @@ def table_of(folder: Path) -> FactTable:
     return build_table(corpus.clauses, corpus.documents, corpus.providers)
 
 
+def read_one(write_contract: Callable[..., Path], name: str, text: str) -> FactTable:
+    """The fact table of one contract the test writes."""
+    return table_of(write_contract(name, text).parent)
+
+
 EXPECTED = [
     (C, "data_retention", (30.0, "4.3")),
     (B, "data_retention", (7.0, "5.(3)")),
@@ -109,7 +114,7 @@ NEW = (
 
 
 def test_a_new_contract_gets_its_own_facts(write_contract: Callable[..., Path]) -> None:
-    table = table_of(write_contract("星河.txt", NEW).parent)
+    table = read_one(write_contract, "星河.txt", NEW)
     assert values(table, "星河云", "data_retention") == [(90.0, "一.1")]
     assert values(table, "星河云", "late_fee") == [(pytest.approx(0.1), "一.2")]
     assert values(table, "星河云", "dispute") == [("仲裁：杭州仲裁委员会", "一.3")]
@@ -169,48 +174,48 @@ def test_a_cap_of_the_fees_paid_in_months_counted_in_words_and_digits(
     write_contract: Callable[..., Path],
 ) -> None:
     """不超过责任产生前十二 (12) 个月…支付的款项: the cap is the last 12 months' fees, shown in digits."""
-    folder = write_contract(
+    table = read_one(
+        write_contract,
         "c.txt",
         "本协议是星河云与您就云服务订立的协议。\n一、 责任\n"
         "1. 星河云在本协议项下的责任总额不超过责任产生前十二 (12) 个月期间您就相关服务支付的款项。\n",
-    ).parent
-    table = table_of(folder)
+    )
     (fact,) = table.cell("星河云", "liability_cap")
     assert fact.display == "过往 12 个月已支付的费用" and fact.citation.clause_id == "一.1"
 
 
 def test_an_availability_commitment_stated_as_the_figure_itself(write_contract: Callable[..., Path]) -> None:
     """本公司向您承诺…服务可用性为99.95％ (full-width ％) is a 99.95 % commitment, as 不低于99.95% is."""
-    folder = write_contract(
+    table = read_one(
+        write_contract,
         "sla.txt",
         "本协议是星河云与您就对象存储服务订立的协议。\n一、 服务可用性\n"
         "1. 本公司向您承诺对象存储的服务可用性为99.95％。\n",
-    ).parent
-    table = table_of(folder)
+    )
     assert values(table, "星河云", "sla_availability") == [(99.95, "一.1")]
 
 
 def test_the_window_for_claiming_sla_compensation(write_contract: Callable[..., Path]) -> None:
     """赔偿申请必须…两（2）个月内提出 is a 60-day claim window; 每月第五（5）个工作日后…提出赔偿申请 opens the
     window and is no deadline."""
-    folder = write_contract(
+    table = read_one(
+        write_contract,
         "sla.txt",
         "本协议是星河云与您就云主机服务订立的协议。\n一、 赔偿申请时限\n"
         "1. 客户可以在每月第五（5）个工作日后对上个月没有达到可用性的实例提出赔偿申请。\n"
         "2. 赔偿申请必须限于在服务没有达到可用性的相关月份结束后两（2）个月内提出。\n",
-    ).parent
-    table = table_of(folder)
+    )
     assert values(table, "星河云", "sla_claim_deadline") == [(60.0, "一.2")]
 
 
 def test_where_the_data_centres_are(write_contract: Callable[..., Path]) -> None:
     """提供服务的数据中心应位于中华人民共和国 says where the data is kept, as 数据存储于中国境内 does."""
-    folder = write_contract(
+    table = read_one(
+        write_contract,
         "loc.txt",
         "本协议是星河云与您就云服务订立的协议。\n一、 服务位置\n"
         "1. 提供服务的数据中心应位于中华人民共和国（不包括香港特别行政区）。\n",
-    ).parent
-    table = table_of(folder)
+    )
     assert values(table, "星河云", "data_location") == [("中华人民共和国", "一.1")]
 
 
