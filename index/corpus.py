@@ -47,7 +47,7 @@ def build_corpus(
             continue
         documents[doc.doc_id] = doc
     providers = {
-        doc_id: replace(detect_provider(doc.text, manifest.get(doc_id)), doc_id=doc_id)
+        doc_id: replace(detect_provider(doc.text, manifest.get(doc_id), doc_id), doc_id=doc_id)
         for doc_id, doc in documents.items()
     }
     segmentations = {doc_id: segment(doc, providers[doc_id].name) for doc_id, doc in documents.items()}

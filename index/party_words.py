@@ -127,11 +127,13 @@ OTHER_SITES = frozenset(PARTIES["other_sites"])
 
 
 def latin_brand(entity: str | None, text: str) -> str | None:
-    """A Latin brand written right before the entity and acting on its own (Magic Billing云计费…有限公司,
-    then Magic Billing有权…): the name users say."""
+    """A Latin brand written right before the entity, or tied to it (APICloud：隶属…有限公司所有), and acting
+    on its own (Magic Billing云计费…有限公司, then Magic Billing有权…): the name users say."""
     if not entity or entity.isascii():
         return None
-    for m in re.finditer(r"([A-Za-z][A-Za-z0-9]*(?: [A-Za-z][A-Za-z0-9]*){0,3}) ?" + re.escape(entity), text):
+    brand = r"([A-Za-z][A-Za-z0-9]*(?: [A-Za-z][A-Za-z0-9]*){0,3}) ?"
+    tie = r"(?:[：:，,]\s*)?(?:隶属于?|属于|系|是|由)?\s*"
+    for m in re.finditer(brand + tie + re.escape(entity), text):
         if acts(m.group(1), text.replace(entity, "")):
             return m.group(1)
     return None
@@ -163,3 +165,31 @@ def why_unidentified(text: str) -> str:
         f"no legal entity, defined term or contracting-party sentence names the provider{found}; "
         "name it in providers.toml"
     )
+
+
+UNIDENTIFIED = "未识别的服务商"
+_FILE_WORDS = frozenset(PARTIES["file_words"])
+_FILE_TITLE = re.compile("(?:" + "|".join(PARTIES["generic_suffixes"]) + "|等级|用户|使用)+$")
+
+
+def file_brand(doc_id: str, text: str) -> str | None:
+    """The name a file's name gives a contract whose text names no provider (leancloud_plan.md →
+    leancloud, written as the text writes it if it does): the first word of the name that is neither a
+    kind of document (parties.toml ``file_words``), a number nor a hash."""
+    stem = re.sub(r"\.[A-Za-z0-9]{1,5}$", "", doc_id.rsplit("/", 1)[-1])
+    for word in re.split(r"[_\-.\s（）()\[\]]+", stem):
+        if re.fullmatch(r"[A-Za-z]{3,30}", word) and word.lower() not in _FILE_WORDS:
+            written = re.search(rf"(?<![A-Za-z]){re.escape(word)}(?![A-Za-z])", text, re.IGNORECASE)
+            return written.group(0) if written else word
+        cjk = _FILE_TITLE.sub("", word)
+        if re.fullmatch(r"[\u4e00-\u9fff]{2,12}", cjk) and not is_generic(cjk):
+            return cjk
+    return None
+
+
+def named_anyway(name: str, text: str, doc_id: str) -> tuple[str, str]:
+    """A provider no text names: named by its file name if that says a name, with the reason either way."""
+    if name != UNIDENTIFIED:
+        return name, ""
+    why, brand = why_unidentified(text), file_brand(doc_id, text)
+    return (brand, f"named after its file name: {why}") if brand else (name, why)

@@ -43,6 +43,7 @@ from index.party_words import (
     REGION,
     SUFFIX_WORDS,
     TEMPLATE,
+    UNIDENTIFIED,
     WEB_WORDS,
     acting_party,
     acts,
@@ -50,9 +51,9 @@ from index.party_words import (
     is_generic,
     latin_brand,
     most_repeated_part,
+    named_anyway,
     opens_clauses,
     site_brand,
-    why_unidentified,
 )
 from index.provider_manifest import ManifestEntry
 
@@ -66,7 +67,7 @@ _ENTITY_CUT = re.compile(
 #: The opening of a definition, 某某有限公司（以下简称“腾讯云”或“Tencent Cloud”）: what follows up to
 #: the closing parenthesis names the defined terms, quoted (in quotes of either direction) or bare.
 _DEFINITION = re.compile(
-    r"[（(]\s*(?:以下简称|以下称|下称|本协议中称为|本协议中简称|本协议简称|简称)\s*为?\s*[：:]?\s*"
+    r"[（(]\s*(?:以下简称|以下统称|以下称|下称|本协议中称为|本协议中简称|本协议简称|简称|统称)\s*为?\s*[：:]?\s*"
     r"(?P<body>[^（()）\n]{1,60})"
 )
 _QUOTE = '“”"「」『』‘’'
@@ -142,6 +143,11 @@ def _definitions(text: str) -> list[tuple[str, int]]:
     the bare words up to the first comma, split at ``/`` ``、`` ``或``; generic ones dropped."""
     terms: list[tuple[str, int]] = []
     for m in _DEFINITION.finditer(text):
+        # （以下统称“优惠措施”） groups things; only companies grouped (…及其关联公司) are a party
+        if "统称" in m.group(0) and not re.search(
+            r"(?:公司|关联方|关联企业)\s*$", text[max(0, m.start() - 20) : m.start()]
+        ):
+            continue
         body = html.unescape(m.group("body"))  # （以下简称&#8220;您&#8221;）
         quoted = re.findall(rf"[{_QUOTE}]([^{_QUOTE}]{{1,40}})[{_QUOTE}]", body)
         if quoted and body.lstrip()[0] in _QUOTE:
@@ -274,8 +280,9 @@ def _title_names(head: str, text: str) -> tuple[str | None, str | None]:
     return (titled, None) if opens_clauses(titled, text) else (None, titled)
 
 
-def detect_provider(text: str, manifest: ManifestEntry | None = None) -> Provider:
-    """Provider of a contract, from its own text, then adjusted by a manifest entry if given."""
+def detect_provider(text: str, manifest: ManifestEntry | None = None, doc_id: str = "") -> Provider:
+    """Provider of a contract, from its own text, then adjusted by a manifest entry if given; a text that
+    names no one is named by its file name ``doc_id``, the user's own label for it."""
     head = text[:3000]
     definitions = _definitions(text)
     affiliates = _affiliates(text)
@@ -351,7 +358,7 @@ def detect_provider(text: str, manifest: ManifestEntry | None = None) -> Provide
             and not PLACEHOLDER.search(a)
         )
     )
-    why = why_unidentified(text) if name == UNIDENTIFIED else ""
+    name, why = named_anyway(name, text, doc_id)
     return Provider(name=name, entity=entity, aliases=unique, unidentified=why)
 
 
@@ -372,7 +379,6 @@ def _name(candidates: list[str], weak_title: str | None, entity: str | None, tex
 
 
 _WEAK_ENTITY_SUFFIXES = ("中心", "研究院")
-UNIDENTIFIED = "未识别的服务商"
 #: Words a title puts between the brand and 协议 (优维科技网站使用电子协议 → 优维科技).
 _TITLE_FILLER = re.compile("(?:" + "|".join(PARTIES["title_filler"]) + ")+$")
 _BRANDS: dict[str, list[str]] = {k: list(v) for k, v in PARTIES.get("brands", {}).items()}
@@ -438,4 +444,4 @@ def detect_providers(
 ) -> dict[str, Provider]:
     """Provider of every document, keyed by document id."""
     manifest = manifest or {}
-    return {doc_id: detect_provider(text, manifest.get(doc_id)) for doc_id, text in texts.items()}
+    return {doc_id: detect_provider(text, manifest.get(doc_id), doc_id) for doc_id, text in texts.items()}

@@ -63,7 +63,7 @@ def check_upload(filename: str, data: bytes, max_bytes: int) -> Checked:
             document = load_document(path, max_bytes)
         except LoadError as exc:
             raise UploadError(str(exc)) from None
-    return Checked(name, document, detect_provider(document.text))
+    return Checked(name, document, detect_provider(document.text, doc_id=name))
 
 
 def _write_manifest(path: Path, entries: dict[str, ManifestEntry]) -> None:

@@ -20,18 +20,30 @@ from core.text import abbreviated_in, strip_markup
 from index.textproc import ChineseTokenizer
 from rag.catalog import about
 from rag.complete import completed
-from rag.draft import Draft, fact_verdict, list_items, one_span, quote, quoted_for, referenced, shown_list
-from rag.facts import ATTRIBUTES, GENERIC_SELF, FactTable, facts_shown
+from rag.draft import (
+    Draft,
+    fact_verdict,
+    joined,
+    list_items,
+    one_span,
+    quote,
+    quoted_for,
+    referenced,
+    shown_list,
+)
+from rag.facts import ATTRIBUTES, FactTable, facts_shown
 from rag.identity import identity_answer
 from rag.references import PATTERNS
-from rag.rerank import Reranker, candidate_features
+from rag.rerank import Reranker, feature_rows
 from rag.retrieve import without_names
 from rag.topics import QuestionTopics, inferred_topic
 from rag.understand import (
     QUESTION_FILLER,
     Analysis,
     asked_types,
+    asks_besides,
     asks_identity,
+    definitions_last,
     gives_asked_first,
     names_spelled_right,
     normalise,
@@ -251,8 +263,14 @@ class Composer:
         found = self._context(extractive.citations[0])
         on_topic = about(found, analysis.attributes)  # still the question's topic, as the facts are
         # what the question asks for (怎么算 → a rate) and the facts give: the clause must give it too
-        asked = {ATTRIBUTES[a].type for a in analysis.attributes} & asked_types(question)
+        wanted = asked_types(question)
+        asked = {ATTRIBUTES[a].type for a in analysis.attributes} & wanted
         gives = not asked or states_value(asked, extractive.citations[0].text)
+        # the question asks for a kind of value none of the topic's facts is (赔偿最晚什么时候提？ asks a
+        # duration of a topic whose facts are percentages): a clause on the topic stating one answers
+        other = not asked and states_value(wanted, extractive.citations[0].text)
+        if on_topic and other:  # both when another part of the question asks what the facts say
+            return joined(facts, extractive) if asks_besides(question, wanted) else extractive
         closer = self.text_coverage(question, found, analysis.providers)
         return extractive if on_topic and gives and closer >= said + CLOSER_MARGIN else facts
 
@@ -266,26 +284,9 @@ class Composer:
         dense = dict(hit.scores).get("dense", 0.0)
         return coverage >= self.min_coverage or (coverage >= 0.1 and dense >= self.min_dense)
 
-    def heading_overlap(self, question: str, hit: Hit) -> float:
-        """IDF-weighted share of the question's content words that the clause's headings carry."""
-        words = list(dict.fromkeys(self._content_words(question)))
-        if not words:
-            return 0.0
-        heading = set(self.tokenizer.tokenize(" ".join(hit.clause.heading_path)))
-        top = max(self.idf.values(), default=1.0)
-        weight = {w: self.idf.get(w, top) for w in words}
-        return sum(weight[w] for w in words if w in heading) / sum(weight.values())
-
     def features(self, question: str, hits: Sequence[Hit], named: Sequence[str]) -> np.ndarray:
         """The reranker's features of each candidate (rag/rerank.py)."""
-        rows = []
-        for rank, hit in enumerate(hits, start=1):
-            owner = next((p for p in self.providers if p.name == hit.clause.provider), None)
-            self_names = (*(owner.names if owner else ()), *GENERIC_SELF)
-            coverage = self.coverage(question, hit, named)
-            overlap = self.heading_overlap(question, hit)
-            rows.append(candidate_features(question, hit, rank, coverage, self_names, overlap))
-        return np.asarray(rows, dtype=np.float64).reshape(len(rows), -1)
+        return feature_rows(self, question, hits, named)
 
     def _strong(self, question: str, analysis: Analysis) -> list[Hit]:
         """Candidates good enough to answer from, best first: by the reranker when one is trained, else
@@ -303,7 +304,9 @@ class Composer:
                 best = max(strong, key=lambda h: cover[id(h)])
                 if cover[id(best)] >= cover[id(strong[0])] + CLOSER_MARGIN * 2:
                     strong = [best, *(h for h in strong if h is not best)]
-                strong = gives_asked_first(question, strong, cover, CLOSER_MARGIN)
+                strong = gives_asked_first(
+                    question, definitions_last(question, strong), cover, CLOSER_MARGIN * 3
+                )
             return strong
         hits = self.retriever.search(question, CANDIDATES, providers=providers)
         if not hits:

@@ -3,11 +3,12 @@ and the words a fact is quoted by."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import pairwise
 
-from core.records import Citation, Clause, Fact, Hit
+from core.records import Answer, Citation, Clause, Fact, Hit
 from core.text import strip_markup
 
 MENTION_CHARS = 80  # a mentioned fact's sentence shown up to this long
@@ -146,3 +147,18 @@ def one_span(cited: Sequence[Citation], document: str | None) -> list[Citation]:
 def is_lead_in(text: str) -> bool:
     """A sentence that only introduces a list (…包括但不限于：)."""
     return strip_markup(text).rstrip().endswith(("：", ":"))
+
+
+def joined(first: Answer, second: Answer) -> Answer:
+    """One answer saying ``first`` and then ``second``, the second's ``[n]`` markers renumbered after the
+    first's citations (a citation both make is listed once)."""
+    citations = list(first.citations)
+    numbers: dict[int, int] = {}
+    for n, citation in enumerate(second.citations, start=1):
+        key = (citation.doc_id, citation.start, citation.end)
+        same = [i for i, c in enumerate(citations, start=1) if (c.doc_id, c.start, c.end) == key]
+        if not same:
+            citations.append(citation)
+        numbers[n] = same[0] if same else len(citations)
+    text = re.sub(r"\[(\d+)\]", lambda m: f"[{numbers.get(int(m.group(1)), int(m.group(1)))}]", second.answer)
+    return replace(first, answer=first.answer.rstrip("。") + "；" + text, citations=tuple(citations))

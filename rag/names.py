@@ -1,5 +1,6 @@
-"""Provider names as users type them: one character wrong, missing or extra (马尚云, LiveSuport), or a long
-name said shortened (网易云存储 for 网易云对象存储服务). Used by :mod:`rag.understand`."""
+"""Provider names as users type them: one character wrong, missing or extra (马尚云, LiveSuport), two
+swapped (APICould), or a long name said shortened (网易云存储 for 网易云对象存储服务). Used by
+:mod:`rag.understand`."""
 
 from __future__ import annotations
 
@@ -7,8 +8,19 @@ SHORTENED_MIN = 4  # characters of a shortened name (see shortened)
 
 
 def near(name: str, window: str) -> bool:
-    """Same length, at most one character different (迅众云通信 ~ 讯众云通信, 马尚云 ~ 码尚云)."""
-    return len(name) == len(window) and sum(a != b for a, b in zip(name, window, strict=True)) <= 1
+    """Same length, at most one character different (迅众云通信 ~ 讯众云通信, 马尚云 ~ 码尚云), or two
+    neighbours swapped in a name of five or more characters (APICould ~ APICloud)."""
+    if len(name) != len(window):
+        return False
+    wrong = [i for i, (a, b) in enumerate(zip(name, window, strict=True)) if a != b]
+    swapped = (
+        len(name) >= 5
+        and len(wrong) == 2
+        and wrong[1] == wrong[0] + 1
+        and name[wrong[0]] == window[wrong[1]]
+        and name[wrong[1]] == window[wrong[0]]
+    )
+    return len(wrong) <= 1 or swapped
 
 
 def shortened(name: str, question: str) -> bool:

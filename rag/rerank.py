@@ -26,6 +26,7 @@ import numpy as np
 from core.numbers import durations, money, rates
 from core.records import Hit
 from core.text import strip_markup
+from rag.facts import GENERIC_SELF
 
 FEATURES = (
     "inverse_rank",
@@ -85,6 +86,30 @@ def candidate_features(
         1.0 if any(n and n in clause for n in self_names) else 0.0,
         1.0 if len(span) <= 60 else 0.0,
     ]
+
+
+def heading_overlap(composer: Any, question: str, hit: Hit) -> float:
+    """IDF-weighted share of the question's content words that the clause's headings carry."""
+    words = list(dict.fromkeys(composer._content_words(question)))
+    if not words:
+        return 0.0
+    heading = set(composer.tokenizer.tokenize(" ".join(hit.clause.heading_path)))
+    top = max(composer.idf.values(), default=1.0)
+    weight = {w: composer.idf.get(w, top) for w in words}
+    return sum(weight[w] for w in words if w in heading) / sum(weight.values())
+
+
+def feature_rows(composer: Any, question: str, hits: Sequence[Hit], named: Sequence[str]) -> np.ndarray:
+    """The features of each candidate, read by a :class:`rag.answer.Composer` (its providers, coverage,
+    tokenizer and IDF)."""
+    rows = []
+    for rank, hit in enumerate(hits, start=1):
+        owner = next((p for p in composer.providers if p.name == hit.clause.provider), None)
+        self_names = (*(owner.names if owner else ()), *GENERIC_SELF)
+        coverage = composer.coverage(question, hit, named)
+        overlap = heading_overlap(composer, question, hit)
+        rows.append(candidate_features(question, hit, rank, coverage, self_names, overlap))
+    return np.asarray(rows, dtype=np.float64).reshape(len(rows), -1)
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from typing import Any
 
 from core.numbers import durations, money, rates
 from core.records import Hit, Provider
+from core.text import strip_markup
 from rag.catalog import ATTRIBUTES
 from rag.names import near_at, shortened
 from rag.retrieve import provider_names_in, without_names
@@ -158,6 +159,8 @@ class Analysis:
     documents: tuple[str, ...] = ()  # contracts the question singles out among a provider's several
 
 
+_DEFINITION = re.compile(_DATA["definition"]["clause"])
+_ASKS_DEFINITION = re.compile(_DATA["definition"]["asked"])
 _ASKS = {k: re.compile(v) for k, v in _DATA["asks"].items() if k != "asking"}
 _ASKING = re.compile(_DATA["asks"]["asking"])
 _ASKS_TYPES: dict[str, list[str]] = dict(_DATA["asks_types"])
@@ -185,6 +188,19 @@ def asked_types(question: str) -> set[str]:
 def states_value(types: Collection[str], text: str) -> bool:
     """Whether ``text`` states a value of one of these catalog value types (a duration, a rate, money)."""
     return any(VALUE_FINDERS[t](text) for t in types if t in VALUE_FINDERS)
+
+
+def definitions_last(question: str, hits: list[Hit]) -> list[Hit]:
+    """Clauses that only define a term ("续费"系指…) after the others, unless the question asks what a term
+    means: a definition says what a word means, not what happens, how long or how much."""
+    if _ASKS_DEFINITION.search(question):
+        return hits
+    defining = [
+        h
+        for h in hits
+        if _DEFINITION.match(strip_markup(h.span.text)) or _DEFINITION.match(strip_markup(h.clause.text))
+    ]
+    return [h for h in hits if h not in defining] + defining
 
 
 def gives_asked_first(question: str, strong: list[Hit], cover: dict[int, float], margin: float) -> list[Hit]:
@@ -242,6 +258,16 @@ def question_parts(question: str) -> list[tuple[int, int, bool]]:
         parts.append((at, at + len(part), bool(_ASKING.search(part))))
         at += len(part)
     return parts
+
+
+def asks_besides(question: str, types: Collection[str]) -> bool:
+    """Whether a part of the question asks something other than a value of ``types`` while another part
+    asks one (能拿到什么赔偿？从什么时候起可以提申请？ asks the compensation and, besides it, a date)."""
+    asking = [
+        question[s:e] for s, e, asks in question_parts(question) if asks and question[s:e].strip("？?，,。 ")
+    ]
+    typed = [bool(asked_types(part) & set(types)) for part in asking]
+    return any(typed) and not all(typed)
 
 
 def second_topic(question: str, first: str | None) -> str | None:

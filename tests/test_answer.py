@@ -661,3 +661,22 @@ def test_a_follow_up_naming_another_contract_is_answered_from_that_contract_alon
     answer = composer.ask("那星河云短信呢？", history=[first])
     check_citations(answer, composer)
     assert "95" in answer.answer and {c.doc_id for c in answer.citations} == {"sms.md"}
+
+
+def test_a_question_asking_a_kind_of_value_its_topic_facts_are_not(tmp_path: Path) -> None:
+    """没达标的赔偿最晚什么时候要提？ is on the SLA topic, whose facts are percentages; it asks a date, so the
+    clause on the topic stating one answers. Asked beside what the facts say (能拿到什么赔偿？), both."""
+    composer = starry_composer(
+        tmp_path,
+        "1. 星河云提供的本服务可用性不低于99.9%。\n"
+        "2. 可用性低于99.9%但等于或高于99%的，赔偿月度服务费的10%；低于99%的，赔偿月度服务费的25%。\n"
+        "3. 服务没达标的赔偿，最晚须在相关月份结束后两（2）个月内提出。\n",
+    )
+    answer = composer.ask("星河云没达标的赔偿最晚什么时候提出？")
+    check_citations(answer, composer)
+    assert not answer.refused and "两（2）个月" in answer.answer
+    assert [c.clause_id for c in answer.citations] == ["3"]
+    both = composer.ask("星河云没达标能拿到什么赔偿？没达标的赔偿最晚什么时候提出？")
+    check_citations(both, composer)
+    assert "10%" in both.answer and "两（2）个月" in both.answer
+    assert {"2", "3"} <= {c.clause_id for c in both.citations}

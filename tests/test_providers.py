@@ -406,3 +406,41 @@ def test_a_latin_brand_before_the_entity_or_a_site_name_said_alone_names_the_pro
         "- 退回保证金请联系 Quillcloud 客服。\n"
     )
     assert detect_provider(site).name == "Quillcloud"
+
+
+def test_a_company_group_a_greeting_and_a_tied_latin_brand_name_the_provider() -> None:
+    """（以下统称“X”） after a company and its affiliates defines the provider's name, while a group of
+    things （以下统称“优惠措施”） does not; 欢迎您使用 / 运营者 end before the company's name; a Latin brand
+    tied to the entity (Corvex：隶属…有限公司所有) and acting is the name users say."""
+    group = (
+        "《Nimbra平台开发者协议》\n本平台的所有者和运营者上海澄岚网络科技有限公司及其关联公司（以下统称“Nimbra”）"
+        "有权驳回应用。\n1.1 Nimbra会审核应用。\n1.2 平台推出赠送服务等优惠措施（以下统称“优惠措施”）。\n"
+        "1.3 Nimbra有权下线产品。\n"
+    )
+    provider = detect_provider(group)
+    assert (provider.name, provider.entity) == ("Nimbra", "上海澄岚网络科技有限公司")
+    assert "优惠措施" not in provider.aliases
+    greeting = (
+        "欢迎您使用北京云溪数据科技有限公司提供的云溪通讯服务（以下简称：云溪），请仔细阅读。\n"
+        "1. 云溪有权暂停服务。\n2. 云溪将按月出具账单。\n"
+    )
+    assert detect_provider(greeting).entity == "北京云溪数据科技有限公司"
+    tied = (
+        "# 服务协议\n1. Corvex：隶属桃叶（深圳）科技有限公司所有。\n"
+        "2. Corvex有权审核模块。\n3. Corvex将按月结算。\n4. Corvex不承担连带责任。\n"
+    )
+    provider = detect_provider(tied)
+    assert (provider.name, provider.entity) == ("Corvex", "桃叶（深圳）科技有限公司")
+
+
+def test_a_contract_no_text_names_is_named_by_its_file_name() -> None:
+    """A plan page that names no party (a template's {{appName}}) takes the brand of its file name, as the
+    text writes it when it does; a file name of numbers and document words names no one."""
+    page = "# 云引擎运行方案\n\n应用 {{appName}} 的体验实例每天最多运行 18 个小时。\n标准实例按天扣费。\n"
+    assert detect_provider(page).name == UNIDENTIFIED
+    named = detect_provider(page, doc_id="driftbase_engine_plan.md")
+    assert named.name == "driftbase" and "file name" in named.unidentified
+    spelled = detect_provider(page + "联系 DriftBase 客服。\n", doc_id="driftbase_engine_plan.md")
+    assert spelled.name == "DriftBase"
+    assert detect_provider(page, doc_id="003_f9bd3b27_terms_of_service.md").name == UNIDENTIFIED
+    assert detect_provider(page, doc_id="溪谷云服务协议.txt").name == "溪谷云"

@@ -39,6 +39,9 @@ def test_input_is_normalised_before_anything() -> None:
         ("西部的天气", []),  # two characters are never matched loosely
         ("LiveSuport 能退款吗", ["互动网络"]),  # one missing in a long name
         ("讯众云通讯信怎么收费", ["讯众云通信"]),  # one extra
+        ("LiveSupprot 能退款吗", ["互动网络"]),  # two neighbours swapped in a long name
+        ("Zeabru 能退款吗", ["Zeabur"]),
+        ("码云尚的滞纳金", []),  # never in a short one
     ],
 )
 def test_providers_are_matched_tolerantly(question: str, named: list[str]) -> None:
@@ -355,3 +358,31 @@ def test_cash_is_about_the_form_of_compensation_only_when_compensation_is_asked(
 
     assert _topic(normalise("SLA 没达标的赔偿能退现金吗？")) == "compensation_form"
     assert _topic(normalise("可以用现金付款吗？")) != "compensation_form"
+
+
+def test_a_clause_that_only_defines_a_term_comes_after_those_that_say_what_happens() -> None:
+    """ "续费"系指… tells what a word means: a question about what happens at renewal is answered by a clause
+    saying it first; a question asking what the word means keeps the definition first."""
+    from core.records import Clause, Hit, Span
+    from rag.understand import definitions_last
+
+    def hit(clause_id: str, text: str) -> Hit:
+        clause = Clause("d.md", "星河云", clause_id, "clause", (), 0, len(text), text)
+        return Hit(clause, 1.0, Span(0, len(text), text))
+
+    defined = hit("1.5", "“续费”系指客户在服务期届满后继续付费以获得服务的行为。")
+    numbered = hit("1.6", "1.6 响应时间：指自星河云收到申告后回复的时间。")
+    says = hit("5.2", "客户未在服务期届满前续费，星河云有权自届满之日的第二日终止服务。")
+    assert definitions_last("到期不续费哪天停服务？", [defined, numbered, says]) == [says, defined, numbered]
+    assert definitions_last("续费是什么意思？", [defined, says]) == [defined, says]
+
+
+def test_a_question_asking_besides_the_value_its_topic_gives() -> None:
+    """能拿到什么赔偿？从什么时候起可以提申请？ asks the compensation and, besides it, a date; a question all
+    of whose asking parts want a date asks nothing besides."""
+    from rag.understand import asks_besides
+
+    assert asks_besides("我们能拿到什么赔偿？从什么时候起可以提申请？", {"duration"})
+    assert not asks_besides("最早什么时候可以提申请，最晚又必须在什么时候之前提？", {"duration"})
+    assert not asks_besides("赔偿最晚什么时候要提？", {"duration"})
+    assert not asks_besides("能拿到什么赔偿？", {"duration"})
