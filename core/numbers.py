@@ -125,6 +125,17 @@ def durations(text: str) -> list[Quantity]:
     return out
 
 
+_SHORT_SPAN = re.compile(
+    rf"(?:{NUMBER})\s*(?:[（(]\s*\d+\s*[）)])?\s*(?:分钟|秒钟|秒)|半(?:个)?(?:小时|天|日|月|年)"
+)
+
+
+def time_spans(text: str) -> list[str]:
+    """Every length of time ``text`` states, as written: the durations of :func:`durations` and the short
+    ones no fact is read in (一分钟内, 十分钟后, 半小时) — what a question asking 多久 is answered by."""
+    return [d.text for d in durations(text)] + [m.group(0) for m in _SHORT_SPAN.finditer(text)]
+
+
 def rates(text: str) -> list[Quantity]:
     """Rates as percentages, in the order the text states them: 万分之五 → 0.05, 千分之一 → 0.1, 1‰ → 0.1,
     0.3% → 0.3."""

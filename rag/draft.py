@@ -4,12 +4,13 @@ and the words a fact is quoted by."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import pairwise
 
 from core.records import Answer, Citation, Clause, Fact, Hit
 from core.text import strip_markup
+from rag.understand import VALUE_FINDERS, asked_types, states_value
 
 MENTION_CHARS = 80  # a mentioned fact's sentence shown up to this long
 SHORT_REFERENCE = 60  # a referenced text shown whole up to this long
@@ -89,6 +90,17 @@ def list_items(clauses: Sequence[Clause]) -> dict[tuple[str, str], list[Clause]]
                 break
             items.append(later)
     return children
+
+
+def value_sentence(question: str, hit: Hit, score: Callable[[str], float]) -> Hit:
+    """A long clause is quoted by one sentence: when the question asks for a kind of value (多久 → a length
+    of time) that the retrieved sentence does not state, the clause's sentence stating one that ``score``s
+    highest (says most of the question)."""
+    asked = asked_types(question) & VALUE_FINDERS.keys()
+    if not asked or len(hit.clause.text) <= SHORT_CLAUSE or states_value(asked, hit.span.text):
+        return hit
+    stating = [s for s in hit.clause.sentences if states_value(asked, s.text)]
+    return replace(hit, span=max(stating, key=lambda s: score(s.text))) if stating else hit
 
 
 def quoted_for(hit: Hit, items: Sequence[Clause]) -> list[Citation]:

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from core.numbers import durations, money, rates
+from core.numbers import money, rates, time_spans
 from core.records import Hit
 from core.text import strip_markup
 from rag.facts import GENERIC_SELF
@@ -52,7 +52,7 @@ _ASKS: dict[str, re.Pattern[str]] = {
     "party": re.compile(r"谁|哪一方|由谁|哪方"),
 }
 _HOLDS = {
-    "duration": lambda s: bool(durations(s)),
+    "duration": lambda s: bool(time_spans(s)),
     "amount": lambda s: bool(money(s) or rates(s)),
     "rate": lambda s: bool(rates(s)),
     "place": lambda s: bool(re.search(r"法院|仲裁|所在地|管辖", s)),

@@ -14,7 +14,7 @@ from functools import lru_cache
 from importlib.resources import files
 from typing import Any
 
-from core.numbers import durations, money, rates
+from core.numbers import money, rates, time_spans
 from core.records import Hit, Provider
 from core.text import strip_markup
 from rag.catalog import ATTRIBUTES
@@ -165,7 +165,7 @@ _ASKS = {k: re.compile(v) for k, v in _DATA["asks"].items() if k != "asking"}
 _ASKING = re.compile(_DATA["asks"]["asking"])
 _ASKS_TYPES: dict[str, list[str]] = dict(_DATA["asks_types"])
 #: Finders of a value of a catalog type in a text (a clause stating what a question asks for).
-VALUE_FINDERS = {"duration": durations, "rate_per_day": rates, "percentage": rates, "money": money}
+VALUE_FINDERS = {"duration": time_spans, "rate_per_day": rates, "percentage": rates, "money": money}
 
 
 def _split_said(word: str, question: str) -> bool:

@@ -680,3 +680,18 @@ def test_a_question_asking_a_kind_of_value_its_topic_facts_are_not(tmp_path: Pat
     check_citations(both, composer)
     assert "10%" in both.answer and "两（2）个月" in both.answer
     assert {"2", "3"} <= {c.clause_id for c in both.citations}
+
+
+def test_a_long_clause_is_quoted_by_its_sentence_stating_the_kind_of_value_asked(tmp_path: Path) -> None:
+    """多久？ over a long clause whose closest sentence states no length of time: the clause's sentence that
+    states one is quoted instead."""
+    composer = starry_composer(
+        tmp_path,
+        "3. 体验实例\n我们为每个应用免费赠送一个体验实例，免费体验实例能运行开发者的云引擎代码。"
+        "体验实例不能扩容，也不能绑定自定义域名，部署后即可使用，日志保留在控制台中供开发者随时查看、搜索和下载到本地。"
+        "每次最多 18 个小时，超出后会被强制休眠，休眠后有新的请求则重新启动。\n",
+    )
+    answer = composer.ask("星河云的免费体验实例一天最多能运行多久？")
+    check_citations(answer, composer)
+    assert not answer.refused and "18 个小时" in answer.answer
+    assert all("赠送" not in c.text for c in answer.citations)

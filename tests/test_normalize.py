@@ -69,3 +69,12 @@ def test_multiples_money_and_service_hours() -> None:
     assert service_hours("提供 7*24 售后故障报修服务") == "7×24"
     assert service_hours("7×24 小时") == "7×24"
     assert service_hours("第 3 条") is None
+
+
+def test_lengths_of_time_a_question_asking_how_long_is_answered_by() -> None:
+    """一分钟内 / 十分钟后 / 半小时 state how long as surely as 30 天 does, though no fact is read in them."""
+    from core.numbers import time_spans
+
+    assert time_spans("一分钟内款项原路退回，十分钟后仍未收到请联系我们") == ["一分钟", "十分钟"]
+    assert time_spans("最近半小时没有请求则休眠，每天最多运行 18 个小时") == ["18 个小时", "半小时"]
+    assert time_spans("按故障前每分钟费用的 10 倍赔偿") == []  # a rate per minute is no length of time
