@@ -22,6 +22,7 @@ from rag.catalog import about
 from rag.complete import completed
 from rag.draft import (
     Draft,
+    definitions_last,
     fact_verdict,
     joined,
     list_items,
@@ -44,7 +45,6 @@ from rag.understand import (
     asked_types,
     asks_besides,
     asks_identity,
-    definitions_last,
     gives_asked_first,
     names_spelled_right,
     normalise,

@@ -10,7 +10,7 @@ from itertools import pairwise
 
 from core.records import Answer, Citation, Clause, Fact, Hit
 from core.text import strip_markup
-from rag.understand import VALUE_FINDERS, asked_types, states_value
+from rag.understand import ASKS_DEFINITION, DEFINITION, VALUE_FINDERS, asked_types, states_value
 
 MENTION_CHARS = 80  # a mentioned fact's sentence shown up to this long
 SHORT_REFERENCE = 60  # a referenced text shown whole up to this long
@@ -90,6 +90,19 @@ def list_items(clauses: Sequence[Clause]) -> dict[tuple[str, str], list[Clause]]
                 break
             items.append(later)
     return children
+
+
+def definitions_last(question: str, hits: list[Hit]) -> list[Hit]:
+    """Clauses that only define a term ("续费"系指…) after the others, unless the question asks what a term
+    means: a definition says what a word means, not what happens, how long or how much."""
+    if ASKS_DEFINITION.search(question):
+        return hits
+    defining = [
+        h
+        for h in hits
+        if DEFINITION.match(strip_markup(h.span.text)) or DEFINITION.match(strip_markup(h.clause.text))
+    ]
+    return [h for h in hits if h not in defining] + defining
 
 
 def value_sentence(question: str, hit: Hit, score: Callable[[str], float]) -> Hit:

@@ -16,7 +16,6 @@ from typing import Any
 
 from core.numbers import money, rates, time_spans
 from core.records import Hit, Provider
-from core.text import strip_markup
 from rag.catalog import ATTRIBUTES
 from rag.names import near_at, shortened
 from rag.retrieve import provider_names_in, without_names
@@ -159,8 +158,8 @@ class Analysis:
     documents: tuple[str, ...] = ()  # contracts the question singles out among a provider's several
 
 
-_DEFINITION = re.compile(_DATA["definition"]["clause"])
-_ASKS_DEFINITION = re.compile(_DATA["definition"]["asked"])
+DEFINITION = re.compile(_DATA["definition"]["clause"])
+ASKS_DEFINITION = re.compile(_DATA["definition"]["asked"])
 _ASKS = {k: re.compile(v) for k, v in _DATA["asks"].items() if k != "asking"}
 _ASKING = re.compile(_DATA["asks"]["asking"])
 _ASKS_TYPES: dict[str, list[str]] = dict(_DATA["asks_types"])
@@ -190,19 +189,6 @@ def states_value(types: Collection[str], text: str) -> bool:
     return any(VALUE_FINDERS[t](text) for t in types if t in VALUE_FINDERS)
 
 
-def definitions_last(question: str, hits: list[Hit]) -> list[Hit]:
-    """Clauses that only define a term ("续费"系指…) after the others, unless the question asks what a term
-    means: a definition says what a word means, not what happens, how long or how much."""
-    if _ASKS_DEFINITION.search(question):
-        return hits
-    defining = [
-        h
-        for h in hits
-        if _DEFINITION.match(strip_markup(h.span.text)) or _DEFINITION.match(strip_markup(h.clause.text))
-    ]
-    return [h for h in hits if h not in defining] + defining
-
-
 def gives_asked_first(question: str, strong: list[Hit], cover: dict[int, float], margin: float) -> list[Hit]:
     """A question asking for a kind of value (提前几天 → a duration) is answered first by a clause that
     states one, when the first candidate states none and that clause's coverage (``cover`` by ``id``) is
@@ -220,6 +206,7 @@ def gives_asked_first(question: str, strong: list[Hit], cover: dict[int, float],
 def _topic(question: str) -> str | None:
     """The topic whose question words the question says; among several, the one of higher priority, then
     the one whose value type answers what is asked (多久 → a duration), then the longest word."""
+    asked = question
     question = "".join(question.split()) + " " + question  # terse keywords: 损失赔偿 上限 says 赔偿上限
     lowered = question.lower()
     wanted = asked_types(question)
@@ -238,7 +225,27 @@ def _topic(question: str) -> str | None:
     asked_for = _FOLLOW_CLOSER.search(question.strip()) is not None  # 那争议解决方式呢？ asks about it
     if topic in TOPIC_NEEDS and not re.search(TOPIC_NEEDS[topic], question) and not asked_for:
         return None
-    return topic
+    return topic if topic is None or _asked_about(asked, topic) else None
+
+
+SHORT_ASK = 8  # characters: an ask this short (他们要负责吗？ 会怎么样？) is about what was said before it
+
+
+def _asked_about(question: str, topic: str) -> bool:
+    """Whether the parts of a question that ask something speak of ``topic``: by its question words, the
+    words for the thing itself, or asking for the kind of value it has; in 我们用X在线客服系统已经一年多了，
+    …多久之内要通知？ the 客服 is context."""
+    parts = [
+        (s, e, asks) for s, e, asks in question_parts(question) if question[s:e].strip("，,。；;！!？? ")
+    ]
+    asking = "，".join(question[s:e] for s, e, asks in parts if asks)
+    if len(asking) < SHORT_ASK or len(asking) >= sum(e - s for s, e, _ in parts):
+        return True  # a short ask refers back (…导致宕机，他们要负责吗？), or every part asks
+    attributes = [a for a in ATTRIBUTES.values() if a.topic == topic]
+    said = (w in asking or _split_said(w, asking) for a in attributes for w in a.question_words)
+    if {a.type for a in attributes} & asked_types(asking):  # 调价，会提前多久通知？ asks the notice's days
+        return True
+    return any(said) or any(a.cues and a.cues[0].pattern.search(asking) for a in attributes)
 
 
 def _spans(words: Collection[str], question: str) -> list[tuple[int, int]]:

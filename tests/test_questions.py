@@ -364,7 +364,7 @@ def test_a_clause_that_only_defines_a_term_comes_after_those_that_say_what_happe
     """ "续费"系指… tells what a word means: a question about what happens at renewal is answered by a clause
     saying it first; a question asking what the word means keeps the definition first."""
     from core.records import Clause, Hit, Span
-    from rag.understand import definitions_last
+    from rag.draft import definitions_last
 
     def hit(clause_id: str, text: str) -> Hit:
         clause = Clause("d.md", "星河云", clause_id, "clause", (), 0, len(text), text)
@@ -386,3 +386,17 @@ def test_a_question_asking_besides_the_value_its_topic_gives() -> None:
     assert not asks_besides("最早什么时候可以提申请，最晚又必须在什么时候之前提？", {"duration"})
     assert not asks_besides("赔偿最晚什么时候要提？", {"duration"})
     assert not asks_besides("能拿到什么赔偿？", {"duration"})
+
+
+def test_a_topic_said_only_as_context_is_not_what_is_asked() -> None:
+    """A topic whose words stand only in a part of the question that asks nothing is context (我们用的是
+    在线客服系统…); the parts that ask must speak of it, by its words or the word for the thing itself
+    (…可用性只有96%，能拿到多少赔偿？ asks of SLA compensation)."""
+    from rag.understand import analyze
+
+    context = "我们用码尚云的在线客服系统一年多了，地址换了没去更新资料，想问多久之内要通知他们？"
+    assert analyze(context, PROVIDERS).topic is None
+    assert analyze("码尚云的在线客服几点下班？", PROVIDERS).topic == "support"
+    assert analyze("码尚云某个月可用性只有96%，能拿到多少赔偿？", PROVIDERS).topic == "sla"
+    deleted = "上午开了4个实例，下午又删掉一个，最后剩3个。请问这一天的费用按几个实例算？"
+    assert analyze(deleted, PROVIDERS).topic is None
