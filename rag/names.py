@@ -1,5 +1,5 @@
 """Provider names as users type them: one character wrong, missing or extra (马尚云, LiveSuport), two
-swapped (APICould), or a long name said shortened (网易云存储 for 网易云对象存储服务). Used by
+swapped (LiveSupprot), or a long name said shortened (网易云存储 for 网易云对象存储服务). Used by
 :mod:`rag.understand`."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ SHORTENED_MIN = 4  # characters of a shortened name (see shortened)
 
 def near(name: str, window: str) -> bool:
     """Same length, at most one character different (迅众云通信 ~ 讯众云通信, 马尚云 ~ 码尚云), or two
-    neighbours swapped in a name of five or more characters (APICould ~ APICloud)."""
+    neighbours swapped in a name of five or more characters (LiveSupprot ~ LiveSupport)."""
     if len(name) != len(window):
         return False
     wrong = [i for i, (a, b) in enumerate(zip(name, window, strict=True)) if a != b]

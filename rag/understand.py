@@ -242,9 +242,9 @@ def _asked_about(question: str, topic: str) -> bool:
     if len(asking) < SHORT_ASK or len(asking) >= sum(e - s for s, e, _ in parts):
         return True  # a short ask refers back (…导致宕机，他们要负责吗？), or every part asks
     attributes = [a for a in ATTRIBUTES.values() if a.topic == topic]
-    said = (w in asking or _split_said(w, asking) for a in attributes for w in a.question_words)
     if {a.type for a in attributes} & asked_types(asking):  # 调价，会提前多久通知？ asks the notice's days
         return True
+    said = (w in asking or _split_said(w, asking) for a in attributes for w in a.question_words)
     return any(said) or any(a.cues and a.cues[0].pattern.search(asking) for a in attributes)
 
 
