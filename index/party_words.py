@@ -133,8 +133,9 @@ def latin_brand(entity: str | None, text: str) -> str | None:
         return None
     brand = r"([A-Za-z][A-Za-z0-9]*(?: [A-Za-z][A-Za-z0-9]*){0,3}) ?"
     tie = r"(?:[：:，,]\s*)?(?:隶属于?|属于|系|是|由)?\s*"
+    outside = text.replace(entity, "")
     for m in re.finditer(brand + tie + re.escape(entity), text):
-        if acts(m.group(1), text.replace(entity, "")):
+        if acts(m.group(1), outside):
             return m.group(1)
     return None
 
@@ -169,7 +170,12 @@ def why_unidentified(text: str) -> str:
 
 UNIDENTIFIED = "未识别的服务商"
 _FILE_WORDS = frozenset(PARTIES["file_words"])
-_FILE_TITLE = re.compile("(?:" + "|".join(PARTIES["generic_suffixes"]) + "|等级|用户|使用)+$")
+#: What a Chinese file name ends with that is not a name (某某云服务等级协议 → 某某云).
+_FILE_TITLE = re.compile(
+    "(?:"
+    + "|".join([*PARTIES["generic_suffixes"], *PARTIES["title_filler"], *PARTIES["file_title_words"]])
+    + ")+$"
+)
 
 
 def file_brand(doc_id: str, text: str) -> str | None:

@@ -232,14 +232,11 @@ SHORT_ASK = 8  # characters: an ask this short (他们要负责吗？ 会怎么�
 
 
 def _asked_about(question: str, topic: str) -> bool:
-    """Whether the parts of a question that ask something speak of ``topic``: by its question words, the
-    words for the thing itself, or asking for the kind of value it has; in 我们用X在线客服系统已经一年多了，
-    …多久之内要通知？ the 客服 is context."""
-    parts = [
-        (s, e, asks) for s, e, asks in question_parts(question) if question[s:e].strip("，,。；;！!？? ")
-    ]
-    asking = "，".join(question[s:e] for s, e, asks in parts if asks)
-    if len(asking) < SHORT_ASK or len(asking) >= sum(e - s for s, e, _ in parts):
+    """Whether the parts of a question that ask speak of ``topic`` (its words, the thing itself, its kind of
+    value): in 我们用X在线客服系统已经一年多了，…多久之内要通知？ the 客服 is context."""
+    parts = asking_parts(question)
+    asking = "，".join(part for part, asks in parts if asks)
+    if len(asking) < SHORT_ASK or all(asks for _, asks in parts):
         return True  # a short ask refers back (…导致宕机，他们要负责吗？), or every part asks
     attributes = [a for a in ATTRIBUTES.values() if a.topic == topic]
     if {a.type for a in attributes} & asked_types(asking):  # 调价，会提前多久通知？ asks the notice's days
@@ -270,11 +267,14 @@ def question_parts(question: str) -> list[tuple[int, int, bool]]:
 def asks_besides(question: str, types: Collection[str]) -> bool:
     """Whether a part of the question asks something other than a value of ``types`` while another part
     asks one (能拿到什么赔偿？从什么时候起可以提申请？ asks the compensation and, besides it, a date)."""
-    asking = [
-        question[s:e] for s, e, asks in question_parts(question) if asks and question[s:e].strip("？?，,。 ")
-    ]
-    typed = [bool(asked_types(part) & set(types)) for part in asking]
+    typed = [bool(asked_types(part) & set(types)) for part, asks in asking_parts(question) if asks]
     return any(typed) and not all(typed)
+
+
+def asking_parts(question: str) -> list[tuple[str, bool]]:
+    """The question's parts with words in them (not punctuation alone), and whether each asks something."""
+    parts = ((question[s:e], asks) for s, e, asks in question_parts(question))
+    return [(part, asks) for part, asks in parts if part.strip("，,。；;！!？? ")]
 
 
 def second_topic(question: str, first: str | None) -> str | None:
