@@ -15,6 +15,9 @@ sentence-transformers on torch (``bundled:e5-small-torch``): cold start of a pro
 and its RSS, warm single-query latency, and indexing throughput on the bundled contracts (batches as
 ``rag index`` makes them).
 
+Then the machine's float32 ceiling under indexing and serving (``evals/bench_ceiling.py``): the FLOPs
+the encoder spends, the rate it reaches against numpy's sgemm on the same shapes, and what that leaves.
+
 Then the Milvus backend beside FAISS + bm25s on the same builds (``evals/bench_milvus.py``).
 
 Absolute times drift on shared machines; ratios against the peers measured in the same run do not.
@@ -509,6 +512,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--milvus", type=int, default=1, help="1: the Milvus backend beside FAISS + bm25s (0 to skip)"
     )
+    parser.add_argument(
+        "--ceiling", type=int, default=1, help="1: the machine's float32 ceiling under indexing and serving"
+    )
     parser.add_argument("--probe-encoder", help=argparse.SUPPRESS)  # internal: one encoder's warm probe
     args = parser.parse_args(argv)
     if args.probe_encoder:
@@ -531,6 +537,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     print_table(
         "warm search, bundled corpus, query embedding included", b["latency_including_query_embedding"]
     )
+    if args.ceiling:
+        from evals.bench_ceiling import bench_ceiling, print_ceiling
+
+        result["ceiling"] = bench_ceiling(settings, clients=args.clients or 20)
+        builds = {name: e["texts_per_second"] for name, e in result.get("encoders", {}).items()}
+        print_ceiling(result["ceiling"], builds)
     if args.synthetic:
         for kind in ("flat", "hnsw"):
             s = bench_synthetic(args.synthetic, args.repeats, kind)
