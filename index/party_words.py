@@ -199,3 +199,69 @@ def named_anyway(name: str, text: str, doc_id: str) -> tuple[str, str]:
         return name, ""
     why, brand = why_unidentified(text), file_brand(doc_id, text)
     return (brand, f"named after its file name: {why}") if brand else (name, why)
+
+
+#: Characters of a contract's opening where a site named is the provider's own even without its name.
+SITE_OPENING = 1500
+#: Latin words of a name (Tencent Cloud → tencent, cloud).
+LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]{2,}")
+_BRANDS: dict[str, list[str]] = {k: list(v) for k, v in PARTIES.get("brands", {}).items()}
+
+
+def more_aliases(name: str, aliases: list[str], text: str) -> list[str]:
+    """Names users say that the contract implies: short forms (讯众 for 讯众云通信 when used alone, 优维
+    for 优维科技), a product without the brand in front (腾讯云安全托管服务 → 安全托管服务), the site's domain
+    near the opening, Latin names inside product names, and a well-known brand's other names (data)."""
+    out: list[str] = []
+    if "-" not in name and "\u4e00" <= name[:1] <= "\u9fff":  # the shortest prefix used alone ≥ 3 times
+        for size in range(2, len(name) - 1):
+            prefix = name[:size]
+            if not is_generic(prefix) and text.count(prefix) - text.count(name) >= 3:
+                out.append(prefix)
+                break
+        stem = next(
+            (name[: -len(w)] for w in SUFFIX_WORDS if name.endswith(w) and len(name) - len(w) >= 2), ""
+        )
+        if stem and not is_generic(stem):
+            out.append(stem)
+    for alias in list(aliases):
+        rest = alias[len(name) :].strip() if alias.startswith(name) else ""
+        if len(rest) >= 2 and not is_generic(rest):
+            out.append(rest)
+        runs = [w.strip() for w in re.findall(r"[A-Za-z][A-Za-z0-9 .\-]*[A-Za-z0-9]", alias)]
+        out += [w for w in runs if len(w) >= 3]
+        # a product word inside a longer Latin run (AnalyticDB of "AnalyticDB PostgreSQL"): mixed case
+        out += [
+            w
+            for run in runs
+            if " " in run
+            for w in run.split()
+            if len(w) >= 4 and re.search(r"[a-z]", w) and re.search(r"[A-Z0-9]", w[1:])
+        ]
+        cjk_then_latin = re.match(r"([\u4e00-\u9fff]{2,})([A-Za-z][A-Za-z0-9]+) ", alias)
+        if cjk_then_latin:  # 云数据库AnalyticDB PostgreSQL → 云数据库AnalyticDB
+            out.append(cjk_then_latin.group(0).strip())
+    latin = {w.lower() for n in (name, *aliases, *out) for w in LATIN_WORD.findall(n)}
+    plain = strip_markup(text).lower()
+    joined = {re.sub(r"[^a-z0-9]", "", n.lower()) for n in (name, *aliases, *out)}
+    site_of = re.compile(re.escape(name.lower()) + r"的?(?:官网|官方网站|网站)[\s:：（(“\"]*(?:https?://)?$")
+    for m in ANY_DOMAIN.finditer(plain):
+        # a site carrying the provider's Latin name is its own; one that does not, only in the opening
+        # lines (Spark Code's terms link openai.com further on: a model vendor's site, not its own)
+        own = m.group(1) in latin or m.group(1) in joined or bool(site_of.search(plain[: m.start()]))
+        if m.group(1) in OTHER_SITES or (not own and m.start() >= SITE_OPENING):
+            continue
+        out.append(m.group(0))
+        if m.group(0).startswith("www."):
+            out.append(m.group(0).removeprefix("www."))
+        if len(m.group(1)) >= 6 and m.group(1).isalpha() and m.group(1) not in latin:
+            out.append(m.group(1).capitalize())  # the brand a user types: flyjoying.com → Flyjoying
+    for product in [a for a in aliases if not a.startswith(name)]:
+        if len(product) >= 2 and name + product in text:
+            out.append(name + product)  # the brand before its product, as the text writes it
+    actor = acting_party(text)
+    if actor and actor not in name:
+        out.append(actor)
+    for known in {name, *aliases, *out}:
+        out += _BRANDS.get(known, [])
+    return out

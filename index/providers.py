@@ -34,14 +34,12 @@ from collections.abc import Mapping
 from core.records import Provider
 from core.text import strip_markup
 from index.party_words import (
-    ANY_DOMAIN,
     FALLBACK_ACTOR_COUNT,
     GENERIC_SUFFIXES,
-    OTHER_SITES,
+    LATIN_WORD,
     PARTIES,
     PLACEHOLDER,
     REGION,
-    SUFFIX_WORDS,
     TEMPLATE,
     UNIDENTIFIED,
     WEB_WORDS,
@@ -50,6 +48,7 @@ from index.party_words import (
     entity_brand,
     is_generic,
     latin_brand,
+    more_aliases,
     most_repeated_part,
     named_anyway,
     opens_clauses,
@@ -71,14 +70,19 @@ _DEFINITION = re.compile(
     r"(?P<body>[^（()）\n]{1,60})"
 )
 _QUOTE = '“”"「」『』‘’'
-_SUBJECT = re.compile(r"^[\s\*#]*(?:\[bookmark:[^\]]*\])?([\u4e00-\u9fffA-Za-z0-9\-]{2,20}?)(?:是由|系由|是)")
+_SUBJECT = re.compile(
+    r"^[\s\*#]*(?:\[bookmark:[^\]]*\])?([\u4e00-\u9fffA-Za-z0-9\-《》 ]{2,20}?)(?:是由|系由|是(?!指))"
+)
+#: Opening lines searched for the sentence saying whose the contract is (a date line may come first).
+SUBJECT_LINES = 3
 _TITLE_SUFFIX = re.compile(
-    r"(?:平台)?(?:服务用户协议|用户服务协议|服务用户条款|用户协议|服务等级协议|服务水平协议|服务协议|服务条款|服务合同"
+    r"(?:平台|产品(?:及|和|与)?)?(?:服务用户协议|用户服务协议|服务用户条款|用户协议|服务等级协议|服务水平协议|服务协议|服务条款|服务合同"
     r"|使用协议|协议|条款|合同)$"
 )
 
 
 _COUNTERPARTY = tuple(re.compile(p) for p in PARTIES["counterparty"])
+_ROLE_SUFFIX = re.compile(r"\s*(?:" + "|".join(map(re.escape, PARTIES["party_role_suffixes"])) + ")$")
 _LATIN_ENTITY = re.compile(
     r"[A-Z][A-Za-z0-9&.\- ]{1,40}?\s(?:"
     + "|".join(re.escape(s) for s in PARTIES["latin_entity_suffixes"])
@@ -112,7 +116,6 @@ _AFFILIATE = re.compile(
     + "|".join(re.escape(s) for s in PARTIES["latin_entity_suffixes"])
     + r")(?![A-Za-z]))"
 )
-_LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]{2,}")
 
 
 def _entities(text: str) -> list[tuple[str, int]]:
@@ -191,7 +194,22 @@ def _pick_entity(
 def _counterparties(text: str) -> list[str]:
     """Names in the sentences that make a party the other side of the contract (本协议是X与您 …)."""
     plain = strip_markup(text[:6000])
-    return [m.group("name").strip() for pattern in _COUNTERPARTY for m in pattern.finditer(plain)]
+    names = (" ".join(m.group("name").split()) for pattern in _COUNTERPARTY for m in pattern.finditer(plain))
+    return [_ROLE_SUFFIX.sub("", name).strip() for name in names]
+
+
+def _width(name: str) -> int:
+    """A name's length as a reader sees it: a Chinese character counts two, a Latin letter one."""
+    return sum(2 if "\u4e00" <= ch <= "\u9fff" else 1 for ch in name)
+
+
+def _alone(word: str, text: str) -> bool:
+    """Whether ``word`` stands in ``text`` without another Latin word beside it (only spaces between)."""
+    return any(
+        not re.search(r"[A-Za-z0-9][ \t]*$", text[: m.start()])
+        and not re.match(r"[ \t]*[A-Za-z0-9]", text[m.end() :])
+        for m in re.finditer(re.escape(word), text)
+    )
 
 
 def _products(text: str) -> list[str]:
@@ -209,14 +227,13 @@ def _products(text: str) -> list[str]:
         if not 2 <= len(product) <= 16:
             continue
         bare = re.sub(r"(服务|系统)$", "", product).strip()
-        for form in (product, bare, re.sub(r"\s+[A-Za-z][A-Za-z0-9]*$", "", bare)):
+        for form in (product, bare, re.sub(r"(?<=[\u4e00-\u9fff])\s+[A-Za-z][A-Za-z0-9]*$", "", bare)):
             if len(form) >= 2 and not is_generic(form):
                 out.append(form)
-        out += [w for w in _LATIN_WORD.findall(product) if w.lower() not in WEB_WORDS]
+        # a Latin word standing alone (文字识别 OCR 服务 → OCR), not each word of a Latin name (Spark Code)
+        out += [w for w in LATIN_WORD.findall(product) if w.lower() not in WEB_WORDS and _alone(w, product)]
     for m in _DOCUMENT_SELF.finditer(plain):  # UCloud US3服务等级协议（以下简称“本协议”）: US3
-        out += [
-            w for w in _LATIN_WORD.findall(m.group(1)) if w.lower() not in WEB_WORDS and not is_generic(w)
-        ]
+        out += [w for w in LATIN_WORD.findall(m.group(1)) if w.lower() not in WEB_WORDS and not is_generic(w)]
     # 网易云对象存储服务（Netease Object Storage Service，NOS）: the service, its English and short names
     for m in _PRODUCT_ABBREVIATED.finditer(plain):
         out += [m.group(1), m.group(2).strip(), m.group(3)]
@@ -267,6 +284,19 @@ def _compound(text: str, terms: list[str]) -> str | None:
     return None
 
 
+def _subject(head: str) -> str | None:
+    """Whose the contract is, by an opening line that says so (码尚云是由… → 码尚云; after a date line,
+    FastGPT 服务协议是您与… → FastGPT): the name without the kind of document after it."""
+    lines = [line for line in strip_markup(head).splitlines() if line.strip()][:SUBJECT_LINES]
+    for line in lines:
+        m = _SUBJECT.search(line.lstrip())
+        if m:
+            return (
+                _TITLE_SUFFIX.sub("", m.group(1).replace("《", "").replace("》", "").strip()).strip() or None
+            )
+    return None
+
+
 def _title_names(head: str, text: str) -> tuple[str | None, str | None]:
     """The name in the title line (码尚云服务用户协议 → 码尚云): strong when the contract's clauses open
     with it as a party that acts (腾讯云有权…), else weak, the name only when nothing else names the
@@ -310,19 +340,17 @@ def detect_provider(text: str, manifest: ManifestEntry | None = None, doc_id: st
     candidates.extend(provider_terms)
     entities_named = {e for e, _ in entities}
     candidates.extend(
-        c for c in _counterparties(text) if c not in entities_named and not is_generic(c) and len(c) <= 12
+        c for c in _counterparties(text) if c not in entities_named and not is_generic(c) and _width(c) <= 24
     )
     brand = _brand_of(entity)
     if brand:
         candidates.append(brand)
 
-    subject_match = _SUBJECT.search(strip_markup(head).lstrip())
-    if subject_match:
-        subject = subject_match.group(1)
-        if not is_generic(subject) and not subject.startswith(("本", "该")):
-            part = most_repeated_part(subject, text)
-            candidates.append(part)
-            aliases.extend(p for p in subject.split(part) if len(p) >= 2 and not is_generic(p))
+    subject = _subject(head)
+    if subject and not is_generic(subject) and not subject.startswith(("本", "该")):
+        part = most_repeated_part(subject, text)
+        candidates.append(part)
+        aliases.extend(p for p in subject.split(part) if len(p) >= 2 and not is_generic(p))
 
     strong_title, weak_title = _title_names(head, text)
     if strong_title:
@@ -341,7 +369,7 @@ def detect_provider(text: str, manifest: ManifestEntry | None = None, doc_id: st
         aliases.extend(re.findall(re.escape(entity) + r"的([A-Za-z][A-Za-z0-9]{2,20})", strip_markup(text)))
     aliases.extend(affiliates)
     aliases = [a for a in aliases if a and not PLACEHOLDER.search(a)]
-    aliases.extend(_more_aliases(name, aliases, text))
+    aliases.extend(more_aliases(name, aliases, text))
     if manifest is not None:
         name = manifest.name or name
         entity = manifest.entity or entity
@@ -381,62 +409,6 @@ def _name(candidates: list[str], weak_title: str | None, entity: str | None, tex
 _WEAK_ENTITY_SUFFIXES = ("中心", "研究院")
 #: Words a title puts between the brand and 协议 (优维科技网站使用电子协议 → 优维科技).
 _TITLE_FILLER = re.compile("(?:" + "|".join(PARTIES["title_filler"]) + ")+$")
-_BRANDS: dict[str, list[str]] = {k: list(v) for k, v in PARTIES.get("brands", {}).items()}
-
-
-def _more_aliases(name: str, aliases: list[str], text: str) -> list[str]:
-    """Names users say that the contract implies: short forms (讯众 for 讯众云通信 when used alone, 优维
-    for 优维科技), a product without the brand in front (腾讯云安全托管服务 → 安全托管服务), the site's domain
-    near the opening, Latin names inside product names, and a well-known brand's other names (data)."""
-    out: list[str] = []
-    if "-" not in name:  # the shortest prefix the contract uses alone ≥ 3 times
-        for size in range(2, len(name) - 1):
-            prefix = name[:size]
-            if not is_generic(prefix) and text.count(prefix) - text.count(name) >= 3:
-                out.append(prefix)
-                break
-        stem = next(
-            (name[: -len(w)] for w in SUFFIX_WORDS if name.endswith(w) and len(name) - len(w) >= 2), ""
-        )
-        if stem and not is_generic(stem):
-            out.append(stem)
-    for alias in list(aliases):
-        rest = alias[len(name) :].strip() if alias.startswith(name) else ""
-        if len(rest) >= 2 and not is_generic(rest):
-            out.append(rest)
-        runs = [w.strip() for w in re.findall(r"[A-Za-z][A-Za-z0-9 .\-]*[A-Za-z0-9]", alias)]
-        out += [w for w in runs if len(w) >= 3]
-        # a product word inside a longer Latin run (AnalyticDB of "AnalyticDB PostgreSQL"): mixed case
-        out += [
-            w
-            for run in runs
-            if " " in run
-            for w in run.split()
-            if len(w) >= 4 and re.search(r"[a-z]", w) and re.search(r"[A-Z0-9]", w[1:])
-        ]
-        cjk_then_latin = re.match(r"([\u4e00-\u9fff]{2,})([A-Za-z][A-Za-z0-9]+) ", alias)
-        if cjk_then_latin:  # 云数据库AnalyticDB PostgreSQL → 云数据库AnalyticDB
-            out.append(cjk_then_latin.group(0).strip())
-    latin = {w.lower() for n in (name, *aliases, *out) for w in _LATIN_WORD.findall(n)}
-    plain = strip_markup(text).lower()
-    for m in ANY_DOMAIN.finditer(plain):
-        # the site near the opening is the provider's; further on, only one carrying its Latin name
-        if m.group(1) in OTHER_SITES or (m.start() >= 3000 and m.group(1) not in latin):
-            continue
-        out.append(m.group(0))
-        if m.group(0).startswith("www."):
-            out.append(m.group(0).removeprefix("www."))
-        if len(m.group(1)) >= 6 and m.group(1).isalpha() and m.group(1) not in latin:
-            out.append(m.group(1).capitalize())  # the brand a user types: flyjoying.com → Flyjoying
-    for product in [a for a in aliases if not a.startswith(name)]:
-        if len(product) >= 2 and name + product in text:
-            out.append(name + product)  # the brand before its product, as the text writes it
-    actor = acting_party(text)
-    if actor and actor not in name:
-        out.append(actor)
-    for known in {name, *aliases, *out}:
-        out += _BRANDS.get(known, [])
-    return out
 
 
 def detect_providers(

@@ -35,6 +35,7 @@ from rag.draft import (
 )
 from rag.facts import ATTRIBUTES, FactTable, facts_shown
 from rag.identity import identity_answer
+from rag.names import names_spelled_right
 from rag.references import PATTERNS
 from rag.rerank import Reranker, feature_rows
 from rag.retrieve import without_names
@@ -46,7 +47,6 @@ from rag.understand import (
     asks_besides,
     asks_identity,
     gives_asked_first,
-    names_spelled_right,
     normalise,
     states_value,
     verdict,

@@ -17,8 +17,8 @@ from typing import Any
 from core.numbers import money, rates, time_spans
 from core.records import Hit, Provider
 from rag.catalog import ATTRIBUTES
-from rag.names import near_at, shortened
-from rag.retrieve import provider_names_in, without_names
+from rag.names import providers_named
+from rag.retrieve import without_names
 
 _DATA: dict[str, Any] = tomllib.loads((files("rag") / "questions.toml").read_text(encoding="utf-8"))
 OTHER_PROVIDERS: tuple[str, ...] = tuple(_DATA["other_providers"])
@@ -75,74 +75,6 @@ def verdict(sentence: str) -> str:
     if positive and not negative:
         return "是"
     return "视情况"
-
-
-def providers_named(question: str, providers: Collection[Provider]) -> list[str]:
-    """Providers a question names: exactly, then ignoring Latin case, then with one wrong character in a
-    Chinese name of three or more characters or a Latin one of five or more (only when nothing matched, or
-    when the name is much longer than the short alias it contains that matched exactly)."""
-    exact = provider_names_in(question, providers)
-    near = _near_names(question, providers)
-    said = {p: _said(question, providers, p) for p in exact}
-    # 腾讯企业油: a long name said with one wrong character beats a much shorter alias (腾讯) inside it
-    longer = [(p, n) for p, n in near if any(len(n) >= len(a) + 2 and a in n for q in exact for a in said[q])]
-    if longer:
-        covered = {q for q in exact if all(any(a in n for _, n in longer) for a in said[q])}
-        return list(dict.fromkeys([*(q for q in exact if q not in covered), *(p for p, _ in longer)]))
-    if exact:
-        return exact
-    lowered = question.lower()
-    found = [
-        p.name for p in providers if any(n.isascii() and n.lower() in lowered for n in p.names if len(n) >= 2)
-    ]
-    if found:
-        return list(dict.fromkeys(found))
-    if near:
-        return list(dict.fromkeys(p for p, _ in near))
-    # a name that starts with the brand (网易云对象存储服务 of 网易蜂巢), not a product word (对象存储服务)
-    said_short = (p.name for p in providers for n in p.names if n[:2] in p.name and shortened(n, question))
-    return list(dict.fromkeys(said_short))
-
-
-def _near_names(question: str, providers: Collection[Provider]) -> list[tuple[str, str]]:
-    """(provider, name) for names the question says with one wrong character: Chinese names of three or
-    more characters, Latin ones of five or more (CDNetwarks, 马尚云), one missing or extra in longer ones
-    (LiveSuport); never a short name."""
-    lowered = question.lower()
-    out: list[tuple[str, str]] = []
-    for p in providers:
-        for name in p.names:
-            if len(name) >= (5 if name.isascii() else 3):
-                text, key = (lowered, name.lower()) if name.isascii() else (question, name)
-                if sum(ch in text for ch in key) < len(key) - 1:  # cannot be one character off: skip fast
-                    continue
-                if key not in text and near_at(key, text, gaps=len(name) >= (6 if name.isascii() else 4)):
-                    out.append((p.name, name))
-                    break
-    return out
-
-
-def names_spelled_right(question: str, providers: Collection[Provider]) -> str:
-    """The question with the provider names it was read to say with one wrong character written right
-    (帮趣网洛 → 帮趣网络, UCloub → UCloud): the words searched for and covered are then the contract's own.
-    Only where ``providers_named`` relied on the near match: elsewhere a window one character off a short
-    name is an ordinary word (腾讯企业 is not 腾讯云)."""
-    exact = set(provider_names_in(question, providers))
-    named = set(providers_named(question, providers))
-    for provider, name in _near_names(question, providers):
-        if provider in exact or provider not in named:
-            continue
-        key = name.lower() if name.isascii() else name
-        text = question.lower() if name.isascii() else question
-        at = near_at(key, text, gaps=len(name) >= (6 if name.isascii() else 4))
-        if at:
-            question = question[: at[0]] + name + question[at[1] :]
-    return question
-
-
-def _said(question: str, providers: Collection[Provider], provider: str) -> list[str]:
-    """The names of ``provider`` the question says exactly."""
-    return [n for p in providers if p.name == provider for n in p.names if len(n) >= 2 and n in question]
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,17 +142,16 @@ def _topic(question: str) -> str | None:
     question = "".join(question.split()) + " " + question  # terse keywords: 损失赔偿 上限 says 赔偿上限
     lowered = question.lower()
     wanted = asked_types(question)
-    best: tuple[int, int, int, str] | None = None
+    said: list[tuple[tuple[int, int, int, str], int, int]] = []  # (rank, start, end); -1 if split apart
     for key, attribute in ATTRIBUTES.items():
         for word in attribute.question_words:
-            said = (
-                word in question
-                or (word.isascii() and word.lower() in lowered)
-                or _split_said(word, question)
-            )
-            rank = (attribute.priority, int(attribute.type in wanted), len(word), key)
-            if said and (best is None or rank[:3] > best[:3]):
-                best = rank
+            at = lowered.find(word.lower()) if word.isascii() else question.find(word)
+            if at >= 0 or _split_said(word, question):
+                rank = (attribute.priority, int(attribute.type in wanted), len(word), key)
+                said.append((rank, at, at + len(word) if at >= 0 else -1))
+    # Of two words that overlap, the one ending later is the head (SLA赔偿上限 asks the 上限 of SLA赔偿).
+    heads = [r for r, s, e in said if not any(s < s2 < e < e2 for _, s2, e2 in said)]
+    best = max(heads, key=lambda r: r[:3], default=None)
     topic = ATTRIBUTES[best[3]].topic if best else None
     asked_for = _FOLLOW_CLOSER.search(question.strip()) is not None  # 那争议解决方式呢？ asks about it
     if topic in TOPIC_NEEDS and not re.search(TOPIC_NEEDS[topic], question) and not asked_for:

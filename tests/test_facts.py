@@ -184,6 +184,20 @@ def test_a_cap_of_the_fees_paid_in_months_counted_in_words_and_digits(
     assert fact.display == "过往 12 个月已支付的费用" and fact.citation.clause_id == "一.1"
 
 
+def test_a_cap_stated_as_a_share_of_the_months_fee(write_contract: Callable[..., Path]) -> None:
+    """赔偿总额不超过…当月…月度服务费用（不含…）的25%: the cap is a quarter of that month's fee, not the
+    fee."""
+    table = read_one(
+        write_contract,
+        "sla.txt",
+        "本协议规定了星河云向客户提供的CDN服务的可用性等级。\n三、 赔偿方案\n"
+        "1. 赔偿方式仅限于代金券，且赔偿总额不超过未达到服务可用性承诺当月客户支付的月度服务费用"
+        "（不含用代金券抵扣的费用）的25%。\n",
+    )
+    (fact,) = table.cell("星河云", "liability_cap")
+    assert fact.display == "当月月度服务费的 25%" and fact.citation.clause_id == "三.1"
+
+
 def test_an_availability_commitment_stated_as_the_figure_itself(write_contract: Callable[..., Path]) -> None:
     """本公司向您承诺…服务可用性为99.95％ (full-width ％) is a 99.95 % commitment, as 不低于99.95% is."""
     table = read_one(

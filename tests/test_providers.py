@@ -444,3 +444,53 @@ def test_a_contract_no_text_names_is_named_by_its_file_name() -> None:
     assert spelled.name == "DriftBase"
     assert detect_provider(page, doc_id="003_f9bd3b27_terms_of_service.md").name == UNIDENTIFIED
     assert detect_provider(page, doc_id="溪谷云服务协议.txt").name == "溪谷云"
+
+
+def test_the_party_sentence_names_the_provider_after_a_date_line_or_across_markup_lines() -> None:
+    """An opening sentence after a date line says whose the contract is (星轨GPT 服务协议是您与… →
+    星轨GPT, the company its entity); 是您（…）与 X 平台运营团队（…）之间 names X even when markup breaks
+    its lines; a title of 产品及服务协议 names the brand before it."""
+    dated = (
+        "---\ntitle: '服务协议'\n---\n\n最后更新时间：2024年3月3日\n\n"
+        "星轨GPT 服务协议是您与珠海星轨云计算有限公司（以下简称“我们”）之间就星轨GPT云服务订立的协议。\n"
+        "第1条 服务内容\n1. 我们将向您提供存储服务。\n2. 我们保证每月服务可用性不低于99%。\n"
+    )
+    provider = detect_provider(dated)
+    assert (provider.name, provider.entity) == ("星轨GPT", "珠海星轨云计算有限公司")
+    jsx = (
+        "<p>\n  <strong>1.1 缔约主体：</strong>\n"
+        "  本《服务协议》（以下简称“本协议”）是您（以下亦称“社区用户”）与\n"
+        "  NOVA LINK Credit\n  平台运营团队（以下简称“平台”、“我们”）之间关于使用平台服务所订立的契约。\n"
+        "</p>\n"
+        "<p>1.2 平台有权调整服务。</p>\n"
+    )
+    assert detect_provider(jsx).name == "NOVA LINK Credit"
+    titled = (
+        "《青穹产品及服务协议》是青穹计算有限公司与您订立的有效合约。\n"
+        "1. 青穹有权暂停服务。\n2. 青穹有权收费。\n"
+    )
+    assert detect_provider(titled).name == "青穹"
+
+
+def test_short_forms_latin_words_and_sites_are_aliases_only_where_users_would_say_them() -> None:
+    """云帆互联 is said 云帆 (互联 ends company names, data); the words of a Latin product name (Orbit Gate)
+    are not names on their own, nor its first letters; a site the text links further on belongs to someone
+    else unless the text calls it the provider's 官网."""
+    text = (
+        "# 云帆互联 CDN 服务等级协议\n本协议规定了云帆互联向客户提供的CDN服务的可用性。\n"
+        "1. 云帆互联承诺可用性不低于99.9%。\n2. 云帆互联按月结算。\n3. 云帆互联有权调整指标。\n"
+    )
+    assert "云帆" in detect_provider(text).aliases
+    latin = (
+        "1.1 本协议是您与OrbitGate（以下简称“我们”）之间关于使用 Orbit Gate 服务所订立的协议。\n"
+        "1.2 本协议适用于用户访问和使用 Orbit Gate 服务（以下简称“本服务”）。\n"
+        + "1.3 我们按实际用量计费，按月出具账单。\n"
+        * 120
+        + "1.4 上游模型的使用政策：https://modelvendor.com/policies\n"
+        "1.5 如有变更，将在OrbitGate官网 www.orbitgateway.com 公告。\n"
+    )
+    provider = detect_provider(latin)
+    assert provider.name == "OrbitGate"
+    assert "Orbit Gate" in provider.aliases
+    assert not {"Orbit", "Gate", "Or", "modelvendor.com"} & set(provider.aliases)
+    assert "www.orbitgateway.com" in provider.aliases

@@ -12,7 +12,8 @@ from fastapi.testclient import TestClient
 from core.records import Provider
 from rag.answer import Composer
 from rag.cli import main
-from rag.understand import names_spelled_right, normalise, providers_named, verdict, with_history
+from rag.names import names_spelled_right, providers_named
+from rag.understand import normalise, verdict, with_history
 
 PROVIDERS = (
     Provider("码尚云", "上海码昶信息技术咨询中心"),
@@ -187,6 +188,17 @@ def test_the_kind_of_answer_asked_decides_between_topics() -> None:
 
     assert analyze("码尚云欠费多久会删数据？", PROVIDERS).topic == "freeze"
     assert analyze("码尚云欠费怎么收滞纳金？", PROVIDERS).topic == "late_fee"
+
+
+def test_of_two_overlapping_topic_words_the_one_ending_later_is_asked() -> None:
+    """SLA赔偿上限 asks the cap of the SLA's compensation (the head comes last), SLA赔偿申请 its claim; and
+    封顶 is everyday wording of a cap."""
+    from rag.understand import analyze
+
+    assert analyze("码尚云 SLA 赔偿上限", PROVIDERS).topic == "liability_cap"
+    assert analyze("码尚云 SLA 赔偿申请", PROVIDERS).topic == "sla_claim"
+    assert analyze("码尚云 SLA 赔偿", PROVIDERS).topic == "sla"
+    assert analyze("码尚云的赔偿封顶是多少？", PROVIDERS).topic == "liability_cap"
 
 
 def test_a_follow_up_with_a_topic_but_no_provider_keeps_the_provider() -> None:
