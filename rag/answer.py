@@ -336,7 +336,7 @@ class Composer:
         draft = Draft()
         for hit in chosen:
             hit = value_sentence(question, hit, lambda t: self.text_coverage(question, t, analysis.providers))
-            quoted = quoted_for(hit, self.children.get((hit.clause.doc_id, hit.clause.clause_id), []))
+            quoted = quoted_for(hit, self.children)
             if not quoted:
                 continue
             c, first = hit.clause, quoted[0]

@@ -15,9 +15,11 @@ from rag.understand import ASKS_DEFINITION, DEFINITION, VALUE_FINDERS, asked_typ
 MENTION_CHARS = 80  # a mentioned fact's sentence shown up to this long
 SHORT_REFERENCE = 60  # a referenced text shown whole up to this long
 SHORT_CLAUSE = 120  # a clause quoted whole up to this long, else by its best sentence
+BARE_ITEM = 40  # a list item this short (长期未使用账户) is no statement without its lead-in
 #: A list lead-in is quoted with its items: at most this many characters inside a clause, or item clauses.
 LIST_CHARS = 400
 LIST_ITEMS = 6
+_CJK = re.compile(r"[\u4e00-\u9fff]{3,}")  # words, not a number such as （十一）
 
 
 @dataclass
@@ -78,17 +80,30 @@ def referenced(reference: Citation) -> str:
     return f"：“{text}”" if len(text) <= SHORT_REFERENCE else ""
 
 
-def list_items(clauses: Sequence[Clause]) -> dict[tuple[str, str], list[Clause]]:
+class ListItems(dict[tuple[str, str], list[Clause]]):
+    """Each clause's items by (doc_id, clause_id), and each item's clause above it (``parents``)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parents: dict[tuple[str, str], Clause] = {}
+
+
+def list_items(clauses: Sequence[Clause]) -> ListItems:
     """Each clause's items: the clauses numbered under it that follow it (一.1 → 一.1.1, or 1 → 1.1)."""
-    children: dict[tuple[str, str], list[Clause]] = {}
+    children = ListItems()
     for row, clause in enumerate(clauses):
-        own = clause.clause_id.rpartition(".")[2]
-        prefixes = (clause.clause_id + ".", own + ".")
+        # 一.1's items may restart at 1.1 (its own number, 1, then a dot); 1.1's are 1.1.x, not its siblings
+        head, _, own = clause.clause_id.rpartition(".")
+        prefixes = (
+            clause.clause_id + ".",
+            (clause.clause_id if re.fullmatch(r"[\d.]*", head) else own) + ".",
+        )
         items = children.setdefault((clause.doc_id, clause.clause_id), [])
         for later in clauses[row + 1 : row + 1 + LIST_ITEMS]:
             if later.doc_id != clause.doc_id or not later.clause_id.startswith(prefixes):
                 break
             items.append(later)
+            children.parents.setdefault((later.doc_id, later.clause_id), clause)
     return children
 
 
@@ -116,14 +131,20 @@ def value_sentence(question: str, hit: Hit, score: Callable[[str], float]) -> Hi
     return replace(hit, span=max(stating, key=lambda s: score(s.text))) if stating else hit
 
 
-def quoted_for(hit: Hit, items: Sequence[Clause]) -> list[Citation]:
+def quoted_for(hit: Hit, children: ListItems) -> list[Citation]:
     """What to quote for a hit: a short clause whole (its sentences explain each other), a long one by its
     best sentence. A list lead-in (…如下：) is quoted with its items, inside the clause or as the clauses
-    under it (``items``), or not at all: a lead-in alone answers nothing."""
+    under it, or not at all: a lead-in alone answers nothing; a short item of a lead-in's list is quoted
+    after the lead-in (长期未使用账户 says nothing without 以下情况下，我们有权终止您的服务：)."""
     c = hit.clause
+    items = children.get((c.doc_id, c.clause_id), [])
     start, end = (c.start, c.end) if len(c.text) <= SHORT_CLAUSE else (hit.span.start, hit.span.end)
     lead = Citation(c.doc_id, c.provider, c.clause_id, start, end, c.text[start - c.start : end - c.start])
     if not is_lead_in(lead.text):
+        above = children.parents.get((c.doc_id, c.clause_id))
+        intro = above.sentences[-1] if above and above.sentences else above
+        if above and intro and len(c.text) <= BARE_ITEM and is_lead_in(intro.text):
+            return [Citation(c.doc_id, c.provider, above.clause_id, intro.start, intro.end, intro.text), lead]
         return [lead]
     if end < c.end:  # the items follow in the same clause: quote up to LIST_CHARS of them
         for sentence in c.sentences:
@@ -138,15 +159,24 @@ def quoted_for(hit: Hit, items: Sequence[Clause]) -> list[Citation]:
 
 
 def shown_list(quoted: Sequence[Citation]) -> tuple[str, list[Citation]]:
-    """The words a quote shows (a lead-in's items whole while it stays readable, then ……) and the citations
-    of exactly what it shows."""
+    """The words a quote shows, as a reader sees them (a lead-in's items whole while it stays readable,
+    then ……) and the citations of exactly what it shows."""
     shown, cited = quoted[0].text, [quoted[0]]
     for item in quoted[1:]:
         if len(shown) + len(item.text) > LIST_CHARS // 2:
-            return shown + "……", cited
+            return display(shown) + "……", cited
         shown += item.text
         cited.append(item)
-    return shown, cited
+    return display(shown), cited
+
+
+_WRAPPED = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef])[ \t]*\n\s*(?=[\u3000-\u9fff\uff00-\uffef])")
+
+
+def display(text: str) -> str:
+    """Cited words as a reader sees them: no markup, and lines that markup broke between Chinese words
+    joined (a JSX paragraph indents every line)."""
+    return _WRAPPED.sub("", strip_markup(text)).strip()
 
 
 def one_span(cited: Sequence[Citation], document: str | None) -> list[Citation]:
@@ -155,7 +185,8 @@ def one_span(cited: Sequence[Citation], document: str | None) -> list[Citation]:
     if len(cited) < 2 or document is None or len({c.doc_id for c in cited}) > 1:
         return list(cited)
     first, last = cited[0], cited[-1]
-    if any(b.start < a.end for a, b in pairwise(cited)):
+    # overlapping, or other clauses' words between them (a lead-in and its third item): cited apart
+    if any(b.start < a.end or _CJK.search(document[a.end : b.start]) for a, b in pairwise(cited)):
         return list(cited)
     return [
         Citation(

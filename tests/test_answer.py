@@ -250,6 +250,30 @@ def test_a_list_lead_in_is_cited_with_its_items_never_alone(tmp_path: Path) -> N
     assert quoted.text.rstrip().endswith("安全风险。") and "欠费超过十五日" in quoted.text
 
 
+def test_a_short_item_is_quoted_after_its_lead_in_and_markup_is_not_shown(tmp_path: Path) -> None:
+    """长期未使用账户 alone says nothing: a short item of a list is quoted after the lead-in above it (two
+    citations: the items between are not cited), and the quote shows no markup or markup's line breaks."""
+    composer = lumen_composer(
+        tmp_path,
+        "一、 服务终止\n"
+        "1. **平台终止**：在以下情况下，流明云有权立即暂停或终止您的服务：\n"
+        "1.1 违反本协议任何条款\n"
+        "1.2 违反法律法规\n"
+        "1.3 长期未使用账户\n"
+        "1.4 平台停止运营\n"
+        "2. <strong>余额</strong>：账户余额长期有效，\n"
+        "   可随时申请提现到您绑定的银行账户中，提现不收取手续费。\n",
+    )
+    idle = composer.ask("流明云的账户长期未使用会怎么样？")
+    check_citations(idle, composer)
+    assert [c.clause_id for c in idle.citations] == ["一.1", "1.3"]
+    assert "有权立即暂停或终止您的服务：长期未使用账户" in idle.answer and "**" not in idle.answer
+    assert "违反法律法规" not in " ".join(c.text for c in idle.citations)
+    cash = composer.ask("流明云账户余额提现收手续费吗？")
+    check_citations(cash, composer)
+    assert "长期有效，可随时申请提现" in cash.answer and "<strong>" not in cash.answer
+
+
 def test_a_clause_that_says_what_is_asked_beats_a_fact_of_the_same_topic(tmp_path: Path) -> None:
     """退款要扣多少手续费？ is on the refund topic, but the refund fact only says refunds exist: the clause
     that names the fee answers. A question the fact answers stays with the fact."""
