@@ -29,6 +29,7 @@ def rows_for(
 ) -> list[dict[str, Any]]:
     """Feature rows per question: (question, history, gold spans) → candidates with labels."""
     from rag.answer import CANDIDATES
+    from rag.rerank import feature_rows
     from rag.understand import normalise
 
     composer = pipeline.composer
@@ -38,7 +39,7 @@ def rows_for(
         hits = pipeline.retriever.search(query, CANDIDATES, providers=list(analysis.providers) or None)
         if not hits:
             continue
-        x = composer.features(query, hits, analysis.providers)
+        x = feature_rows(composer, query, hits, analysis.providers)
         y = [any(overlaps((h.clause.doc_id, h.clause.start, h.clause.end), g) for g in gold) for h in hits]
         out.append({"x": x, "y": np.asarray(y), "group": gold[0][0]})
     return out

@@ -32,6 +32,7 @@ from rag.draft import (
     referenced,
     shown_list,
     value_sentence,
+    with_items,
 )
 from rag.facts import ATTRIBUTES, FactTable, facts_shown
 from rag.identity import identity_answer
@@ -142,7 +143,8 @@ class Composer:
         refs = "".join(
             f"（所指第 {r.clause_id} 条{referenced(r)}{draft.cite(r)}）" for r in fact.refs if pointing
         )
-        return f"{where}{fact.display}{('，' + words) if words else ''}{draft.cite(fact.citation)}{refs}"
+        marks = draft.cite(with_items(fact.citation, self.children, self.texts))  # a lead-in: with its items
+        return f"{where}{fact.display}{('，' + words) if words else ''}{marks}{refs}"
 
     def _label(self, analysis: Analysis) -> str:
         return ATTRIBUTES[analysis.attributes[0]].label
@@ -290,10 +292,6 @@ class Composer:
         dense = dict(hit.scores).get("dense", 0.0)
         return coverage >= self.min_coverage or (coverage >= 0.1 and dense >= self.min_dense)
 
-    def features(self, question: str, hits: Sequence[Hit], named: Sequence[str]) -> np.ndarray:
-        """The reranker's features of each candidate (rag/rerank.py)."""
-        return feature_rows(self, question, hits, named)
-
     def _strong(self, question: str, analysis: Analysis) -> list[Hit]:
         """Candidates good enough to answer from, best first: by the reranker when one is trained, else
         those the coverage gate passes in retrieval order, a clause saying clearly more of the question
@@ -315,7 +313,7 @@ class Composer:
         hits = self.retriever.search(question, CANDIDATES, providers=providers)
         if not hits:
             return []
-        p = self.reranker.probabilities(self.features(question, hits, analysis.providers))
+        p = self.reranker.probabilities(feature_rows(self, question, hits, analysis.providers))
         return [hits[i] for i in np.argsort(-p, kind="stable") if p[i] >= self.reranker.threshold]
 
     def _extractive(self, question: str, analysis: Analysis) -> Answer | None:

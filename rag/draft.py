@@ -4,7 +4,7 @@ and the words a fact is quoted by."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import pairwise
 
@@ -156,6 +156,17 @@ def quoted_for(hit: Hit, children: ListItems) -> list[Citation]:
         return []
     cited = (Citation(k.doc_id, k.provider, k.clause_id, k.start, k.end, k.text) for k in items[:LIST_ITEMS])
     return [lead, *cited]
+
+
+def with_items(citation: Citation, children: ListItems, texts: Mapping[str, str]) -> Citation:
+    """A citation of a list's lead-in (以下情况可申请退款：) extended over the items numbered under it, the
+    one passage they make; any other citation as it is."""
+    items = children.get((citation.doc_id, citation.clause_id), [])
+    text = texts.get(citation.doc_id)
+    if not items or text is None or not is_lead_in(citation.text):
+        return citation
+    end = max(citation.end, items[-1].end)
+    return replace(citation, end=end, text=text[citation.start : end])
 
 
 def shown_list(quoted: Sequence[Citation]) -> tuple[str, list[Citation]]:

@@ -274,6 +274,23 @@ def test_a_short_item_is_quoted_after_its_lead_in_and_markup_is_not_shown(tmp_pa
     assert "长期有效，可随时申请提现" in cash.answer and "<strong>" not in cash.answer
 
 
+def test_a_fact_read_from_a_lead_in_is_cited_with_its_items(tmp_path: Path) -> None:
+    """以下情况可申请退款：says refunds exist only with the items under it: the fact's citation is the
+    lead-in and its items, the one passage they make."""
+    composer = lumen_composer(
+        tmp_path,
+        "一、 退款政策\n"
+        "1. 以下情况可申请退款：\n"
+        "1.1 账户注销时的剩余余额\n"
+        "1.2 因平台原因导致的重大服务故障\n"
+        "2. 退款需通过平台客服申请，审核通过后原路退回。\n",
+    )
+    answer = composer.ask("流明云能退款吗？")
+    check_citations(answer, composer)
+    cited = next(c for c in answer.citations if c.clause_id == "一.1")
+    assert cited.text.startswith("以下情况可申请退款：") and cited.text.endswith("重大服务故障")
+
+
 def test_a_clause_that_says_what_is_asked_beats_a_fact_of_the_same_topic(tmp_path: Path) -> None:
     """退款要扣多少手续费？ is on the refund topic, but the refund fact only says refunds exist: the clause
     that names the fee answers. A question the fact answers stays with the fact."""

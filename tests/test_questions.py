@@ -143,7 +143,7 @@ def test_the_reranker_round_trips_and_gates_open_answers(bundled_composer: Compo
 
     import numpy as np
 
-    from rag.rerank import FEATURES, Reranker
+    from rag.rerank import FEATURES, Reranker, feature_rows
 
     n = len(FEATURES)
     model = Reranker(np.ones(n), 0.0, np.zeros(n), np.ones(n), threshold=0.5)
@@ -159,7 +159,7 @@ def test_the_reranker_round_trips_and_gates_open_answers(bundled_composer: Compo
         answer = bundled_composer.ask(question)
         assert not answer.refused and answer.citations
         hits = bundled_composer.retriever.search(question, 5)
-        assert bundled_composer.features(question, hits, ()).shape == (len(hits), n)
+        assert feature_rows(bundled_composer, question, hits, ()).shape == (len(hits), n)
     finally:
         bundled_composer.reranker = None
 
