@@ -99,9 +99,11 @@ def split_sentences(text: str, start: int, end: int) -> tuple[Span, ...]:
     return tuple(spans)
 
 
-#: What a wrapped line may start with when it continues the sentence before it: a Chinese character or a
-#: comma-like mark.
-_CONTINUES = re.compile(r"[\u4e00-\u9fff，、,]")
+#: What a wrapped line may start with when it continues the sentence before it: a Chinese character, a
+#: comma-like mark, or an amount with its unit (…发生前⏎1 个月内…), never a clause number (1.2 / 2、).
+_CONTINUES = re.compile(
+    r"[\u4e00-\u9fff，、,]|\d+(?:\.\d+)?\s*(?:个|日|天|小时|分钟|年|周|次|元|倍|万|千|百|[%％‰])"
+)
 
 
 def _wrapped(text: str, at: int, after: int, end: int) -> bool:

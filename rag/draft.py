@@ -181,7 +181,7 @@ def shown_list(quoted: Sequence[Citation]) -> tuple[str, list[Citation]]:
     return display(shown), cited
 
 
-_WRAPPED = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef])[ \t]*\n\s*(?=[\u3000-\u9fff\uff00-\uffef])")
+_WRAPPED = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef])[ \t]*\n\s*(?=[\u3000-\u9fff\uff00-\uffef\d])")
 
 
 def display(text: str) -> str:

@@ -252,6 +252,20 @@ def test_a_sentence_wrapped_over_lines_in_the_source_is_one_sentence() -> None:
     assert [s.text for s in found["1.2"].sentences] == ["服务时间为7天×24小时。", "乙方另行通知的除外。"]
 
 
+def test_a_sentence_wrapped_before_an_amount_is_one_sentence_a_clause_number_still_starts_one() -> None:
+    """…不超过您在违约行为发生前⏎ 1 个月内…: a line going on with an amount and its unit continues the
+    sentence (the cap reads 1 个月); a line starting with a clause number does not."""
+    page = (
+        "<p>1. 责任</p>\n<p>1.1 在任何情况下，平台对您所承担的违约赔偿责任总额不超过您在违约行为发生前\n"
+        "      1 个月内向平台支付的费用总额。</p>\n<p>1.2 平台将按月出具账单并通知您，您应按时付款\n"
+        "1.3 逾期付款的，平台有权暂停服务。</p>\n"
+    )
+    found = {c.clause_id: c for c in read(page, "t.html").clauses}
+    (cap,) = found["1.1"].sentences
+    assert "发生前\n      1 个月内" in cap.text
+    assert "逾期" not in found["1.2"].text and "1.3" in found
+
+
 def test_a_word_wrapped_onto_an_indented_line_reads_whole() -> None:
     """仲裁委⏎          员会 (an HTML page wrapped at a fixed width) shows as 仲裁委员会; a <br>, or a
     line that is not indented, stays a line break."""
