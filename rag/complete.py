@@ -18,6 +18,8 @@ from rag.understand import question_parts
 ANSWERED = 0.5
 #: sentences added to one answer at most
 MAX_ADDED = 2
+#: a clause a quote points on to is quoted whole up to this long, else by its first sentence
+FOLLOWED_CHARS = 160
 
 Explain = Callable[[str, str, Sequence[str]], tuple[dict[str, float], set[str]]]
 
@@ -48,6 +50,30 @@ def _unquoted(clause: Clause, answer: Answer) -> list[tuple[int, int]]:
     return out
 
 
+#: A quote that sends the reader on (…只对超出部分进行扣费，具体介绍见下。): the clause after says it.
+FORWARD = re.compile(r"(?:见下|见下文|详见下文|见下表|如下所示)[。.]?$")
+
+
+def _followed(answer: Answer, clause_of: Mapping[tuple[str, str], Clause]) -> Answer:
+    """``answer`` with the clause after its last quote when that quote ends by pointing below (the same
+    contract's next clause, whole while short, else its first sentence)."""
+    last = answer.citations[-1] if answer.citations else None
+    if last is None or not FORWARD.search(strip_markup(last.text).strip().strip("*").strip()):
+        return answer
+    keys = list(clause_of)
+    at = keys.index((last.doc_id, last.clause_id)) if (last.doc_id, last.clause_id) in keys else -1
+    nxt = clause_of[keys[at + 1]] if 0 <= at < len(keys) - 1 else None
+    if nxt is None or nxt.doc_id != last.doc_id or not nxt.sentences:
+        return answer
+    s = nxt.sentences[0] if len(nxt.text) > FOLLOWED_CHARS else nxt
+    text = nxt.text[s.start - nxt.start : s.end - nxt.start]
+    added = Citation(nxt.doc_id, nxt.provider, nxt.clause_id, s.start, s.end, text)
+    more = f"第 {nxt.clause_id} 条接着约定：“{strip_markup(text).strip()}”[{len(answer.citations) + 1}]"
+    return replace(
+        answer, answer=f"{answer.answer.rstrip('。')}；{more}。", citations=(*answer.citations, added)
+    )
+
+
 def completed(
     answer: Answer,
     question: str,
@@ -56,8 +82,10 @@ def completed(
     explain: Explain,
 ) -> Answer:
     """``answer`` with, for each asking part of ``question`` its quotes leave unanswered, the sentence of its
-    cited clauses that answers that part. Only an answer about one provider: a comparison quotes each
-    provider's fact and stops."""
+    cited clauses that answers that part, and the clause a quote points on to (见下). Only an answer about
+    one provider: a comparison quotes each provider's fact and stops."""
+    if not answer.refused and len({c.provider for c in answer.citations}) == 1:
+        answer = _followed(answer, clause_of)
     parts = [question[s:e] for s, e, asks in question_parts(question) if asks]
     if answer.refused or len(parts) < 2 or len({c.provider for c in answer.citations}) != 1:
         return answer

@@ -291,6 +291,22 @@ def test_a_fact_read_from_a_lead_in_is_cited_with_its_items(tmp_path: Path) -> N
     assert cited.text.startswith("以下情况可申请退款：") and cited.text.endswith("重大服务故障")
 
 
+def test_a_quote_that_points_below_is_followed_by_the_clause_after_it(tmp_path: Path) -> None:
+    """…只对超出部分进行扣费，具体介绍见下。 announces what the next clause says: both are quoted and
+    cited."""
+    composer = lumen_composer(
+        tmp_path,
+        "一、 计费\n"
+        "1. 每个流明云账号每天享有 500 次免费接口调用额度，只对超出免费额度的部分进行扣费，具体介绍见下。\n"
+        "2. 单日超过 500 次的部分按照每次 1 分钱计算，每天生成账单。\n"
+        "3. 账单可在控制台查看。\n",
+    )
+    answer = composer.ask("流明云超出免费额度以后怎么扣费？")
+    check_citations(answer, composer)
+    assert [c.clause_id for c in answer.citations][-2:] == ["一.1", "一.2"]
+    assert "1 分钱" in answer.answer and "控制台" not in answer.answer
+
+
 def test_a_clause_that_says_what_is_asked_beats_a_fact_of_the_same_topic(tmp_path: Path) -> None:
     """退款要扣多少手续费？ is on the refund topic, but the refund fact only says refunds exist: the clause
     that names the fee answers. A question the fact answers stays with the fact."""
