@@ -18,7 +18,7 @@ from core.numbers import money, rates, time_spans
 from core.records import Hit, Provider
 from rag.catalog import ATTRIBUTES
 from rag.names import providers_named
-from rag.retrieve import without_names
+from rag.retrieve import provider_names_in, without_names
 
 _DATA: dict[str, Any] = tomllib.loads((files("rag") / "questions.toml").read_text(encoding="utf-8"))
 OTHER_PROVIDERS: tuple[str, ...] = tuple(_DATA["other_providers"])
@@ -331,6 +331,29 @@ def _asks_more(question: str, previous: str, analysis: Analysis, providers: Coll
     return bool(new) and 2 * sum(pair not in previous for pair in new) >= len(new)
 
 
+#: Where the thing a question is about ends and what it asks begins when no 的 ends it first
+#: (对话检索每天|有多少免费额度, 风险处置|多久响应): data in rag/questions.toml.
+_ASKING_STARTS = re.compile(_DATA["followup"]["asking_starts"])
+
+
+def _asked_of(question: str, previous: str, analysis: Analysis, providers: Collection[Provider]) -> str:
+    """A follow-up naming a new subject (那语音识别呢？ after Chatopera 对话检索每天有多少免费额度？) asks the
+    previous question of it: the new subject, then what the previous question asked after its own subject.
+    "" when the follow-up asks something itself (那适用哪里的法律？)."""
+    named = [p for p in providers if p.name in analysis.providers]
+    subject = _FOLLOW_CLOSER.sub("", _FOLLOW_OPENER.sub("", without_names(question, named).strip()))
+    if _ASKING_STARTS.search(subject.strip(" ，,的")) or _ASKING.search(subject):
+        return ""
+    before = [p for p in providers if p.name in provider_names_in(previous, providers)]
+    earlier = without_names(previous, before).strip(" 的")
+    m = _ASKING_STARTS.search(earlier)
+    of = earlier.find("的")  # 标准存储的可用性承诺是多少: the subject ends at its 的
+    asked = (
+        earlier[of + 1 :] if 0 < of < (m.start() if m else len(earlier)) else earlier[m.start() if m else 0 :]
+    )
+    return f"{' '.join(analysis.providers)} {subject.strip(' ，,的')} {asked}".strip()
+
+
 def _is_cjk_pair(text: str) -> bool:
     return all("\u4e00" <= ch <= "\u9fff" for ch in text)
 
@@ -367,6 +390,18 @@ def with_history(
             merged = replace(merged, intent="lookup")
         before = [p for p in providers if p.name in previous.providers]
         return merged, f"{' '.join(merged.providers)} {without_names(asked, before)}".strip()
+    query = (
+        _asked_of(question, asked, analysis, providers) if is_followup(question, analysis, providers) else ""
+    )
+    if query:  # 那语音识别呢？: the previous question, asked of it (its topic too)
+        again = analyze(query, providers)
+        if previous.attributes and not again.attributes:
+            again = replace(again, topic=previous.topic, attributes=previous.attributes)
+        named = analysis.providers or again.providers
+        scope = "question" if named else previous.scope
+        documents = analysis.documents if named else previous.documents
+        merged = replace(again, providers=named or previous.providers, scope=scope, documents=documents)
+        return replace(merged, read_as=f"按上一问：{query.rstrip('？?。！!')}"), query
     explicit_listing = bool(_INTENT["listing"].search(question))
     keeps_scope = analysis.intent not in ("out_of_scope", "superlative") and not explicit_listing
     if not analysis.providers and previous.providers and keeps_scope:

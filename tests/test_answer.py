@@ -18,7 +18,7 @@ from rag.answer import Composer
 from rag.facts import build_table
 from rag.pipeline import composer_for as make_composer
 from rag.settings import BUNDLED_CONTRACTS
-from rag.understand import analyze, normalise
+from rag.understand import analyze, normalise, with_history
 from tests.samples import retriever_over
 
 STARRY_HEAD = "星河云服务协议\n本协议是杭州星河数据科技有限公司（以下简称“星河云”）与您订立的协议。\n"
@@ -305,6 +305,24 @@ def test_a_quote_that_points_below_is_followed_by_the_clause_after_it(tmp_path: 
     check_citations(answer, composer)
     assert [c.clause_id for c in answer.citations][-2:] == ["一.1", "一.2"]
     assert "1 分钱" in answer.answer and "控制台" not in answer.answer
+
+
+def test_a_follow_up_with_a_new_subject_asks_the_previous_question_of_it(tmp_path: Path) -> None:
+    """那语音识别呢？ after 对话检索每天有多少免费额度？ asks the free quota of speech recognition (the
+    previous question after its own subject), and says so; 那适用哪里的法律？ asks a question of its own."""
+    composer = lumen_composer(
+        tmp_path,
+        "一、 计费\n"
+        "1. 对话检索：每日单个用户可以免费请求对话检索接口 500 次，超出部分按次计费。\n"
+        "2. 语音识别：每日单个用户可以免费请求语音识别 10 分钟，超出部分按秒计费。\n"
+        "3. 本协议适用中华人民共和国法律。\n",
+    )
+    first = "流明云的对话检索每天有多少免费额度？"
+    voice = composer.ask("那语音识别呢？", history=[first])
+    check_citations(voice, composer)
+    assert voice.citations[0].clause_id == "一.2" and "按上一问：语音识别" in voice.answer
+    law, query = with_history("那适用哪里的法律？", [first], composer.providers)
+    assert not law.read_as and "免费额度" not in query
 
 
 def test_a_clause_that_says_what_is_asked_beats_a_fact_of_the_same_topic(tmp_path: Path) -> None:
