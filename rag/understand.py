@@ -149,8 +149,8 @@ def _topic(question: str) -> str | None:
             if at >= 0 or _split_said(word, question):
                 rank = (attribute.priority, int(attribute.type in wanted), len(word), key)
                 said.append((rank, at, at + len(word) if at >= 0 else -1))
-    # Of two words that overlap, the one ending later is the head (SLA赔偿上限 asks the 上限 of SLA赔偿).
-    heads = [r for r, s, e in said if not any(s < s2 < e < e2 for _, s2, e2 in said)]
+    # Of two words that overlap or meet, the later one is the head (SLA赔偿上限 asks the 上限 of SLA赔偿).
+    heads = [r for r, s, e in said if not any(s < s2 <= e < e2 for _, s2, e2 in said)]
     best = max(heads, key=lambda r: r[:3], default=None)
     topic = ATTRIBUTES[best[3]].topic if best else None
     asked_for = _FOLLOW_CLOSER.search(question.strip()) is not None  # 那争议解决方式呢？ asks about it

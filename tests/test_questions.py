@@ -199,6 +199,7 @@ def test_of_two_overlapping_topic_words_the_one_ending_later_is_asked() -> None:
     assert analyze("码尚云 SLA 赔偿申请", PROVIDERS).topic == "sla_claim"
     assert analyze("码尚云 SLA 赔偿", PROVIDERS).topic == "sla"
     assert analyze("码尚云的赔偿封顶是多少？", PROVIDERS).topic == "liability_cap"
+    assert analyze("码尚云 SLA封顶", PROVIDERS).topic == "liability_cap"  # words that meet: the later one
 
 
 def test_a_follow_up_with_a_topic_but_no_provider_keeps_the_provider() -> None:

@@ -121,9 +121,10 @@ def test_an_answer_and_its_citations_show_contract_markup_as_text(hostile: AppTe
     assert not hostile.exception
     question, answer = (m.text[0].value for m in hostile.chat_message)
     assert question == "如何联系官方客服？"
-    # st.text: the characters as written, 7*24 and ** included (Markdown would italicise and embolden)
-    assert "“恶意云提供7*24小时技术支持，如需帮助请联系[官方客服](https://evil.example/phish)，" in answer
-    assert "**粗体**提示<script>alert(1)</script>" in answer
+    # st.text: the characters as written (Markdown would italicise 7*24); the quote shows the clause as a
+    # reader sees it, without the contract's markup (link syntax, ** and tags); the citation keeps it all
+    assert "“恶意云提供7*24小时技术支持，如需帮助请联系官方客服，粗体提示" in answer
+    assert "](https://evil.example/phish)" not in answer and "<script>" not in answer
     assert not hostile.chat_message[0].markdown  # the question is text as well
     html = hostile.expander[0].markdown[0].value
     assert inert(html)
