@@ -47,6 +47,7 @@ from rag.understand import (
     asked_types,
     asks_besides,
     asks_identity,
+    focused,
     gives_asked_first,
     normalise,
     states_value,
@@ -318,7 +319,8 @@ class Composer:
 
     def _extractive(self, question: str, analysis: Analysis) -> Answer | None:
         providers = list(analysis.providers) or None
-        strong = self._strong(question, analysis)
+        focus = focused(question)  # nothing clear for a long question: what it asks, without its story
+        strong = self._strong(question, analysis) or (self._strong(focus, analysis) if focus else [])
         if not strong:
             return None
         chosen: list[Hit] = []

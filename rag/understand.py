@@ -208,6 +208,22 @@ def asking_parts(question: str) -> list[tuple[str, bool]]:
     return [(part, asks) for part, asks in parts if part.strip("，,。；;！!？? ")]
 
 
+LONG_QUESTION = 40  # characters: a question this long often tells its story before it asks
+
+
+def focused(question: str) -> str | None:
+    """What a long question asks without the story it tells first (我们是一家保险公司，…法务担心合规问题。按
+    OCR的服务条款，我们在上传之前需要满足什么条件？ → its asking parts); None when every part asks, or the
+    asking parts are too short to search by (他们要负责吗？ refers back to the story)."""
+    if len(question) < LONG_QUESTION:
+        return None
+    parts = asking_parts(question)
+    asking = "".join(part for part, asks in parts if asks)
+    if len(asking) < SHORT_ASK or all(asks for _, asks in parts):
+        return None
+    return asking
+
+
 def second_topic(question: str, first: str | None) -> str | None:
     """A second thing the question asks (提前多久通知？没用完的钱会退款吗？ → the notice, then the refund):
     another topic whose question word the question says outright, in words none of the first topic's cover,

@@ -325,6 +325,24 @@ def test_a_follow_up_with_a_new_subject_asks_the_previous_question_of_it(tmp_pat
     assert not law.read_as and "免费额度" not in query
 
 
+def test_a_long_question_whose_story_hides_the_answer_is_searched_by_what_it_asks(tmp_path: Path) -> None:
+    """A long question tells its story first (保险公司, 身份证, 保单照片, 法务…): when nothing answers the
+    whole of it, the parts that ask are searched on their own; no refusal when they find it."""
+    composer = lumen_composer(
+        tmp_path,
+        "一、 用户信息\n"
+        "1. 您上传用户个人信息之前，应已取得用户合法、充分且明确的授权。\n"
+        "2. 流明云按月出具账单，您应在收到账单后七日内付款。\n",
+    )
+    question = (
+        "我们是一家保险公司，想用流明云识别客户的身份证和保单照片，法务同事很担心合规风险。"
+        "我们在上传用户个人信息之前需要满足什么条件？"
+    )
+    answer = composer.ask(question)
+    check_citations(answer, composer)
+    assert not answer.refused and answer.citations[0].clause_id == "一.1"
+
+
 def test_a_clause_that_says_what_is_asked_beats_a_fact_of_the_same_topic(tmp_path: Path) -> None:
     """退款要扣多少手续费？ is on the refund topic, but the refund fact only says refunds exist: the clause
     that names the fee answers. A question the fact answers stays with the fact."""
