@@ -87,7 +87,8 @@ def completed(
     if not answer.refused and len({c.provider for c in answer.citations}) == 1:
         answer = _followed(answer, clause_of)
     parts = [question[s:e] for s, e, asks in question_parts(question) if asks]
-    if answer.refused or len(parts) < 2 or len({c.provider for c in answer.citations}) != 1:
+    parts = parts if len(parts) >= 2 else [question]  # one ask: the whole question (腾讯企业邮 赔偿申请 渠道)
+    if answer.refused or len({c.provider for c in answer.citations}) != 1:
         return answer
     open_parts = [p for p in parts if _share(*explain(p, answer.answer, providers)) < ANSWERED]
     clauses = dict.fromkeys(

@@ -343,6 +343,23 @@ def test_a_long_question_whose_story_hides_the_answer_is_searched_by_what_it_ask
     assert not answer.refused and answer.citations[0].clause_id == "一.1"
 
 
+def test_a_one_part_question_the_quote_leaves_unanswered_gets_the_sentence_that_answers_it(
+    tmp_path: Path,
+) -> None:
+    """低频归档存储 可用性: the clause says it after the standard storage's, which the fact quotes; a question
+    asking one thing is still answered by the cited clause's sentence that says it, quoted after the fact."""
+    composer = lumen_composer(
+        tmp_path,
+        "一、 服务可用性\n"
+        "1. 流明云承诺标准存储类型服务可用性为99.95%。低频和归档存储类型服务可用性为99.9%。\n"
+        "2. 可用性按自然月统计。\n",
+    )
+    answer = composer.ask("流明云 低频和归档存储 可用性")
+    check_citations(answer, composer)
+    assert "99.9%" in answer.answer.replace("99.95%", "")
+    assert any(c.text.startswith("低频和归档存储") for c in answer.citations)
+
+
 def test_a_clause_that_says_what_is_asked_beats_a_fact_of_the_same_topic(tmp_path: Path) -> None:
     """退款要扣多少手续费？ is on the refund topic, but the refund fact only says refunds exist: the clause
     that names the fee answers. A question the fact answers stays with the fact."""
