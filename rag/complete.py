@@ -11,7 +11,7 @@ from dataclasses import replace
 
 from core.records import Answer, Citation, Clause
 from core.text import strip_markup
-from rag.understand import question_parts
+from rag.understand import asked_types, question_parts, states_value
 
 #: a part of the question is answered when the quotes say at least this share of its words (IDF-weighted);
 #: a sentence answers an unanswered part when it says at least this share
@@ -97,9 +97,13 @@ def completed(
     spans = [(c, s, e) for c in clauses for s, e in _unquoted(c, answer)]
     added: list[Citation] = []
     for part in open_parts[:MAX_ADDED]:
+        # a kind of value the part asks and the answer states already (多久 → 18 个小时): only a sentence
+        # stating one too can say more of it (not the clause's other sentence about the same thing)
+        asked = {t for t in asked_types(part) if states_value({t}, answer.answer)}
         scored = [
             (_share(*explain(part, c.text[s - c.start : e - c.start], providers)), k)
             for k, (c, s, e) in enumerate(spans)
+            if not asked or states_value(asked, c.text[s - c.start : e - c.start])
         ]
         share, best = max(scored, default=(0.0, -1))
         if share < ANSWERED:
