@@ -11,7 +11,7 @@ from dataclasses import replace
 
 from core.records import Answer, Citation, Clause
 from core.text import strip_markup
-from rag.understand import asked_types, question_parts, states_value
+from rag.understand import VALUE_FINDERS, asked_types, question_parts, states_value
 
 #: a part of the question is answered when the quotes say at least this share of its words (IDF-weighted);
 #: a sentence answers an unanswered part when it says at least this share
@@ -95,6 +95,13 @@ def completed(
         c for c in (clause_of.get((q.doc_id, q.clause_id)) for q in answer.citations) if c is not None
     )
     spans = [(c, s, e) for c in clauses for s, e in _unquoted(c, answer)]
+    if len(parts) == 1:  # one ask: a sentence not cited yet, or the rest of a cited one only for its figure
+        spans = [
+            (c, s, e)
+            for c, s, e in spans
+            if not any(q.start < e and s < q.end for q in answer.citations)
+            or states_value(VALUE_FINDERS.keys(), c.text[s - c.start : e - c.start])
+        ]
     added: list[Citation] = []
     for part in open_parts[:MAX_ADDED]:
         # a kind of value the part asks and the answer states already (多久 → 18 个小时): only a sentence

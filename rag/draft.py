@@ -15,7 +15,7 @@ from rag.understand import ASKS_DEFINITION, DEFINITION, VALUE_FINDERS, asked_typ
 MENTION_CHARS = 80  # a mentioned fact's sentence shown up to this long
 SHORT_REFERENCE = 60  # a referenced text shown whole up to this long
 SHORT_CLAUSE = 120  # a clause quoted whole up to this long, else by its best sentence
-BARE_ITEM = 40  # a list item this short (长期未使用账户) is no statement without its lead-in
+BARE_ITEM = 20  # a list item this short (长期未使用账户) is a phrase: no statement without its lead-in
 #: A list lead-in is quoted with its items: at most this many characters inside a clause, or item clauses.
 LIST_CHARS = 400
 LIST_ITEMS = 6
