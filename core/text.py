@@ -27,9 +27,11 @@ FRONT_MATTER = re.compile(
 #: such as ``<http://…>`` and not a comparison such as ``<99%``.
 HTML_TAG = re.compile(r"</?[A-Za-z][\w:.-]*(?:[ \t\r\n]+[^<>]*?)?[ \t]*/?>|</?>")
 #: What a browser never shows as text: HTML comments, ``<script>`` and ``<style>`` elements (a Vue or
-#: JSX page keeps its code and style sheet beside the template), server code of an ASP or JSP page.
+#: JSX page keeps its code and style sheet beside the template), server code of an ASP, JSP or PHP page
+#: (``<?php … ?>``, ``<?= … ?>``; a PHP file may leave its last block open), the document type line.
 HIDDEN_ELEMENT = re.compile(
-    r"<!--.*?-->|<(script|style)\b[^>]*>.*?</\1[ \t]*>|<%.*?%>", re.DOTALL | re.IGNORECASE
+    r"<!--.*?-->|<(script|style)\b[^>]*>.*?</\1[ \t]*>|<%.*?%>|<\?(?:php\b|=).*?(?:\?>|\Z)|<!DOCTYPE[^>]*>",
+    re.DOTALL | re.IGNORECASE,
 )
 #: An HTML table row of data, ``<tr>`` to ``</tr>`` (its cells may stand on lines of their own); not a
 #: row of a page's layout table, whose cells hold paragraphs, lists, headings or other tables.

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections import Counter
 from importlib.resources import files
 from typing import Any
 
@@ -185,7 +186,9 @@ def file_brand(doc_id: str, text: str) -> str | None:
     stem = re.sub(r"\.[A-Za-z0-9]{1,5}$", "", doc_id.rsplit("/", 1)[-1])
     for word in re.split(r"[_\-.\s（）()\[\]]+", stem):
         if re.fullmatch(r"[A-Za-z]{3,30}", word) and word.lower() not in _FILE_WORDS:
-            written = re.search(rf"(?<![A-Za-z]){re.escape(word)}(?![A-Za-z])", text, re.IGNORECASE)
+            # as the text writes it, its words perhaps apart (darkcomico → Dark Comico)
+            spaced = r"[ \t]?".join(map(re.escape, word))
+            written = re.search(rf"(?<![A-Za-z]){spaced}(?![A-Za-z])", text, re.IGNORECASE)
             return written.group(0) if written else word
         cjk = _FILE_TITLE.sub("", word)
         if re.fullmatch(r"[\u4e00-\u9fff]{2,12}", cjk) and not is_generic(cjk):
@@ -259,6 +262,11 @@ def more_aliases(name: str, aliases: list[str], text: str) -> list[str]:
     for product in [a for a in aliases if not a.startswith(name)]:
         if len(product) >= 2 and name + product in text:
             out.append(name + product)  # the brand before its product, as the text writes it
+    # the name with letters or digits after it, as the text mostly writes it (集客 → 集客365)
+    tails = Counter(
+        m.group(0) for m in re.finditer(re.escape(name) + r"[A-Za-z0-9]{2,10}(?![A-Za-z0-9])", text)
+    )
+    out += [longer for longer, n in tails.most_common(1) if n >= 3]
     actor = acting_party(text)
     if actor and actor not in name:
         out.append(actor)

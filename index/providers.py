@@ -67,7 +67,8 @@ _ENTITY_CUT = re.compile(
 #: the closing parenthesis names the defined terms, quoted (in quotes of either direction) or bare.
 _DEFINITION = re.compile(
     r"[（(]\s*(?:以下简称|以下统称|以下称|下称|本协议中称为|本协议中简称|本协议简称|简称|统称)\s*为?\s*[：:]?\s*"
-    r"(?P<body>[^（()）\n]{1,60})"
+    # a tag inside the quotes (“<span …>一门网络</span>”) counts as one character
+    r"(?P<body>(?:<[^<>\n]{0,300}>|[^（()）\n<]){1,60})"
 )
 _QUOTE = '“”"「」『』‘’'
 _SUBJECT = re.compile(
@@ -151,7 +152,7 @@ def _definitions(text: str) -> list[tuple[str, int]]:
             r"(?:公司|关联方|关联企业)\s*$", text[max(0, m.start() - 20) : m.start()]
         ):
             continue
-        body = html.unescape(m.group("body"))  # （以下简称&#8220;您&#8221;）
+        body = html.unescape(re.sub(r"<[^<>]*>", "", m.group("body")))  # （以下简称&#8220;您&#8221;）
         quoted = re.findall(rf"[{_QUOTE}]([^{_QUOTE}]{{1,40}})[{_QUOTE}]", body)
         if quoted and body.lstrip()[0] in _QUOTE:
             parts = [p for q in quoted for p in re.split(r"[/／、]", q)]

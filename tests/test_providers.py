@@ -494,3 +494,34 @@ def test_short_forms_latin_words_and_sites_are_aliases_only_where_users_would_sa
     assert "Orbit Gate" in provider.aliases
     assert not {"Orbit", "Gate", "Or", "modelvendor.com"} & set(provider.aliases)
     assert "www.orbitgateway.com" in provider.aliases
+
+
+def test_template_pages_name_their_brand_not_their_markup_or_kind_of_service() -> None:
+    """A definition whose quotes hold a tag names the words inside it; 由X开发并运营 names X; 均归属于
+    ends before the company; a title of a kind of service (订阅服务协议) names no one, so the file name
+    does, as the text spells it (darkcomico → Dark Comico); 欢朋直播充值服务协议 names 欢朋直播; the name
+    as the text mostly writes it with digits after it (集客365) is an alias."""
+    tagged = (
+        '<p>1.1 本平台是由成都一扇门科技有限公司（以下简称“<span class="scayt-misspell-word" '
+        'data-scayt-word="一门网络">一门网络</span>”）提供，并由一门网络开发并运营的网络平台。</p>\n'
+        "<p>1.2 一门网络有权调整服务。</p>\n<p>1.3 一门网络将按月结算。</p>\n"
+    )
+    provider = detect_provider(tagged)
+    assert provider.name == "一门网络" and not any("<" in a or "开发" in a for a in provider.aliases)
+    owned = (
+        "1. 本平台的所有权和运营权，均归属于云雀（深圳）科技有限公司（以下简称“云雀”）。\n2. 云雀有权收费。\n"
+    )
+    assert detect_provider(owned).entity == "云雀（深圳）科技有限公司"
+    kind = "订阅服务协议\n1. 如您开通VIP服务，VIP将在到期前24小时自动续订。\n2. Dark Comico 不退款。\n"
+    assert detect_provider(kind, doc_id="darkcomico_terms.md").name == "Dark Comico"
+    page = (
+        "<!DOCTYPE html>\n<?php include 'head.php'; ?>\n<title>欢朋直播充值服务协议</title>\n"
+        "<p>六间房公司按照本协议提供充值服务。</p>\n<p>1. 六间房公司有权调整价格。</p>\n"
+        "<p>2. 六间房公司不提供退还服务。</p>\n<p>3. 六间房公司有权封号。</p>\n"
+    )
+    assert detect_provider(page).name == "欢朋直播"
+    site = (
+        "1. 本网站系统是由苏州优集客网络科技有限公司（以下简称集客）开发。\n"
+        "2. 用户应保证提供给集客365的资料真实。\n3. 集客365有权审核。\n4. 集客365不承担责任。\n"
+    )
+    assert "集客365" in detect_provider(site).aliases

@@ -61,6 +61,11 @@ def by_id(result: Segmentation) -> dict[str, Clause]:
         ('!!! tip "提示"\n    - 本协议由星河公司提供。', ' "提示"\n本协议由星河公司提供。'),
         ('{/* 社区版 */}<p>您确认{" "}已阅读。</p>', "您确认 已阅读。"),
         ('<div className="terms"><>条款</></div>', "条款"),
+        (
+            '<!DOCTYPE html>\n<?php include "head.php"; ?><p>充值协议 - <?=SITE()["name"]?></p>',
+            "\n充值协议 - ",
+        ),
+        ("<p>第一条 费用</p>\n<?php $form = ActiveForm::begin(); echo $x;", "第一条 费用\n"),
     ],
 )
 def test_strip_markup_shows_what_a_reader_sees(raw: str, shown: str) -> None:
