@@ -200,7 +200,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     name = path.stem if args.questions else args.split
     out = args.out or WORK / f"conversations-{name}.json"
     if args.contracts:
-        folder, index_dir = args.contracts, WORK / f"index-{args.contracts.name}"
+        folder, index_dir = args.contracts, WORK / f"index-{args.contracts.parent.name}-{args.contracts.name}"
     else:
         folder, index_dir = mixed_folder(WORK / "mixed-contracts"), WORK / "mixed-index"
     pipeline = open_pipeline(Settings(contracts_dir=folder, index_dir=index_dir), progress=False, update=True)

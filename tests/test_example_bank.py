@@ -28,7 +28,10 @@ def bank() -> list[str]:
 
 def eval_questions() -> list[str]:
     questions = []
-    for path in sorted(EVAL_DATA.glob("*.jsonl")):
+    for path in [
+        *sorted(EVAL_DATA.glob("*.jsonl")),
+        *sorted(EVAL_DATA.parent.glob("probes/*/questions.jsonl")),
+    ]:
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip() and (question := json.loads(line).get("question")):
                 questions.append(question)
