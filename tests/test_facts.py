@@ -184,6 +184,19 @@ def test_a_cap_of_the_fees_paid_in_months_counted_in_words_and_digits(
     assert fact.display == "过往 12 个月已支付的费用" and fact.citation.clause_id == "一.1"
 
 
+def test_a_cap_on_compensation_worded_with_should_not_exceed(write_contract: Callable[..., Path]) -> None:
+    """…而支付的补偿总额不应超过您已向星河云支付的服务费用: a cap, worded with 补偿 and 不应超过."""
+    table = read_one(
+        write_contract,
+        "c.txt",
+        "本协议是星河云与您就云服务订立的协议。\n八、 责任限制\n"
+        "1. 星河云在提供服务过程中因其过错给您带来损失的，"
+        "而支付的补偿总额不应超过您已向星河云支付的服务费用。\n",
+    )
+    (fact,) = table.cell("星河云", "liability_cap")
+    assert fact.citation.clause_id == "八.1" and "已支付" in fact.value
+
+
 def test_a_cap_stated_as_a_share_of_the_months_fee(write_contract: Callable[..., Path]) -> None:
     """赔偿总额不超过…当月…月度服务费用（不含…）的25%: the cap is a quarter of that month's fee, not the
     fee."""
