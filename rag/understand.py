@@ -136,8 +136,9 @@ def gives_asked_first(question: str, strong: list[Hit], cover: dict[int, float],
 
 
 def _topic(question: str) -> str | None:
-    """The topic whose question words the question says; among several, the one of higher priority, then
-    the one whose value type answers what is asked (多久 → a duration), then the longest word."""
+    """The topic whose question words the question says; of two words that overlap or meet, only the later
+    (the head: SLA赔偿上限 asks the cap); among the rest, the one of higher priority, then the one whose value
+    type answers what is asked (多久 → a duration), then the longest word."""
     asked = question
     question = "".join(question.split()) + " " + question  # terse keywords: 损失赔偿 上限 says 赔偿上限
     lowered = question.lower()
