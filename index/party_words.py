@@ -213,10 +213,10 @@ _BRANDS: dict[str, list[str]] = {k: list(v) for k, v in PARTIES.get("brands", {}
 
 def more_aliases(name: str, aliases: list[str], text: str) -> list[str]:
     """Names users say that the contract implies: short forms (讯众 for 讯众云通信 when used alone, 优维
-    for 优维科技), a product without the brand in front (腾讯云安全托管服务 → 安全托管服务), the provider's site
-    (one carrying its Latin name or called its 官网, or any in the opening lines), Latin names inside product
-    names, the name as the text mostly writes it with digits after it (集客365), and a well-known brand's
-    other names (data)."""
+    for 优维科技), a product without the brand in front (腾讯云安全托管服务 → 安全托管服务), the provider's
+    site (one carrying its Latin name or called its 官网, or any in the opening lines), Latin names inside
+    product names, the name as the text mostly writes it with digits after it (集客365), and a well-known
+    brand's other names (data)."""
     out: list[str] = []
     if "-" not in name and "\u4e00" <= name[:1] <= "\u9fff":  # the shortest prefix used alone ≥ 3 times
         for size in range(2, len(name) - 1):
