@@ -361,7 +361,8 @@ def _asked_of(question: str, previous: str, analysis: Analysis, providers: Colle
     subject = _FOLLOW_CLOSER.sub("", _FOLLOW_OPENER.sub("", without_names(question, named).strip()))
     if _ASKING_STARTS.search(subject.strip(" ，,的")) or _ASKING.search(subject):
         return ""
-    before = [p for p in providers if p.name in provider_names_in(previous, providers)]
+    said_before = set(provider_names_in(previous, providers))
+    before = [p for p in providers if p.name in said_before]
     earlier = without_names(previous, before).strip(" 的")
     m = _ASKING_STARTS.search(earlier)
     of = earlier.find("的")  # 标准存储的可用性承诺是多少: the subject ends at its 的
